@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace SocketIo.Core.EngineIo
+{
+    /// <summary>Pure Engine.IO v4 codec: WebSocket frames and HTTP long-polling payloads.</summary>
+    public static class EnginePacketCodec
+    {
+        /// <summary>Polling payloads join packets with the ASCII record separator.</summary>
+        public const char RecordSeparator = '\x1e';
+
+        public static EnginePacket DecodeText(ReadOnlyMemory<byte> frame)
+        {
+            if (frame.Length == 0) throw new SocketIoProtocolException("Empty Engine.IO packet.");
+            int digit = frame.Span[0] - '0';
+            if (digit < 0 || digit > (int)EnginePacketType.Noop)
+                throw new SocketIoProtocolException($"Unknown Engine.IO packet type '{(char)frame.Span[0]}'.");
+            return new EnginePacket((EnginePacketType)digit, frame.Slice(1));
+        }
+
+        public static EnginePacket DecodeBinary(ReadOnlyMemory<byte> frame) =>
+            new EnginePacket(EnginePacketType.Message, frame, isBinary: true);
+
+        public static OutgoingFrame EncodeText(EnginePacketType type, string? payload = null)
+        {
+            int length = 1 + (payload == null ? 0 : Encoding.UTF8.GetByteCount(payload));
+            var bytes = new byte[length];
+            bytes[0] = (byte)('0' + (int)type);
+            if (payload != null) Encoding.UTF8.GetBytes(payload, 0, payload.Length, bytes, 1);
+            return new OutgoingFrame(new ArraySegment<byte>(bytes), isBinary: false);
+        }
+
+        /// <summary>Splits a polling payload (text with <c>\x1e</c> separators, <c>b</c>+base64 for binary).</summary>
+        public static List<EnginePacket> DecodePayload(string payload)
+        {
+            var packets = new List<EnginePacket>();
+            foreach (var record in payload.Split(RecordSeparator))
+            {
+                if (record.Length > 0 && record[0] == 'b')
+                {
+                    byte[] bytes;
+                    try { bytes = Convert.FromBase64String(record.Substring(1)); }
+                    catch (FormatException e) { throw new SocketIoProtocolException("Invalid base64 in a polling payload.", e); }
+                    packets.Add(DecodeBinary(bytes));
+                }
+                else
+                {
+                    packets.Add(DecodeText(Encoding.UTF8.GetBytes(record)));
+                }
+            }
+            return packets;
+        }
+
+        /// <summary>Joins frames into one polling payload: text frames as they are, binary ones as b+base64.</summary>
+        public static string EncodePayload(IReadOnlyList<OutgoingFrame> frames)
+        {
+            var builder = new StringBuilder();
+            for (int i = 0; i < frames.Count; i++)
+            {
+                if (i > 0) builder.Append(RecordSeparator);
+                var bytes = frames[i].Bytes;
+                if (frames[i].IsBinary)
+                    builder.Append('b').Append(Convert.ToBase64String(bytes.Array!, bytes.Offset, bytes.Count));
+                else
+                    builder.Append(Encoding.UTF8.GetString(bytes.Array!, bytes.Offset, bytes.Count));
+            }
+            return builder.ToString();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SocketIo.Core.SocketIo
+{
+    /// <summary>An event the server emitted, with a way to answer its acknowledgement request once.</summary>
+    public sealed class IncomingEvent
+    {
+        private readonly Func<long, IReadOnlyList<object?>, Task>? _sendAck;
+        private int _acknowledged;
+
+        internal IncomingEvent(string eventName, string nsp, object?[] arguments, DateTime receivedAt, long? ackId,
+            Func<long, IReadOnlyList<object?>, Task>? sendAck)
+        {
+            EventName = eventName;
+            Namespace = nsp;
+            Arguments = arguments;
+            ReceivedAt = receivedAt;
+            AckId = ackId;
+            _sendAck = sendAck;
+        }
+
+        public string EventName { get; }
+        public string Namespace { get; }
+        /// <summary>The event's arguments, without its name.</summary>
+        public object?[] Arguments { get; }
+        /// <summary>When the frame was read (UTC).</summary>
+        public DateTime ReceivedAt { get; }
+        public long? AckId { get; }
+        public bool AckRequested => AckId != null;
+        public bool Acknowledged => Volatile.Read(ref _acknowledged) != 0;
+
+        /// <summary>Sends the acknowledgement the server asked for. Only once; only when it asked.</summary>
+        public Task AcknowledgeAsync(IReadOnlyList<object?> arguments)
+        {
+            if (AckId == null || _sendAck == null)
+                throw new InvalidOperationException($"The server did not ask for an acknowledgement of event '{EventName}'.");
+            if (Interlocked.Exchange(ref _acknowledged, 1) != 0)
+                throw new InvalidOperationException($"Event '{EventName}' has already been acknowledged; an acknowledgement is sent once.");
+            return _sendAck(AckId.Value, arguments);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+namespace SocketIo.Core.SocketIo
+{
+    public enum SioPacketType : byte
+    {
+        Connect = 0,
+        Disconnect = 1,
+        Event = 2,
+        Ack = 3,
+        ConnectError = 4,
+        BinaryEvent = 5,
+        BinaryAck = 6,
+    }
+
+    /// <summary>A decoded Socket.IO packet with its attachments already put in place of their placeholders.</summary>
+    public sealed class SioPacket
+    {
+        public SioPacket(SioPacketType type, string nsp, long? id)
+        {
+            Type = type;
+            Namespace = nsp;
+            Id = id;
+        }
+
+        public SioPacketType Type { get; }
+        public string Namespace { get; }
+        public long? Id { get; }
+
+        /// <summary>EVENT/ACK: the JSON array's items (for an event, item 0 is its name).</summary>
+        public object?[]? Arguments { get; set; }
+
+        /// <summary>CONNECT: the reply object; CONNECT_ERROR: its data; DISCONNECT: a payload some servers add.</summary>
+        public object? Payload { get; set; }
+
+        /// <summary>CONNECT reply: the socket id and (with connection-state recovery) the private session id.</summary>
+        public string? Sid { get; set; }
+        public string? Pid { get; set; }
+
+        /// <summary>CONNECT_ERROR: the server's message.</summary>
+        public string? ErrorMessage { get; set; }
+
+        public bool IsEvent => Type == SioPacketType.Event || Type == SioPacketType.BinaryEvent;
+        public bool IsAck => Type == SioPacketType.Ack || Type == SioPacketType.BinaryAck;
+    }
+}

@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SocketIo.Core.Json;
+
+namespace SocketIo.Core.SocketIo
+{
+    /// <summary>
+    /// Stateful Socket.IO v5 decoder: text packets, then the binary attachments a BINARY_EVENT/BINARY_ACK announced.
+    /// Strict like socket.io-parser (what it rejects, this rejects) but tolerant of python-socketio's variants
+    /// (CONNECT_ERROR as a bare string, DISCONNECT with a payload). Throws only <see cref="SocketIoProtocolException"/>;
+    /// after one, call <see cref="Reset"/> (the connection is closed with reason "parse error").
+    /// </summary>
+    public sealed class SioPacketDecoder
+    {
+        private readonly IJsonValueFactory _factory;
+        private Pending? _pending;
+
+        public SioPacketDecoder(IJsonValueFactory factory, int maxAttachments = 10)
+        {
+            _factory = factory;
+            MaxAttachments = maxAttachments;
+        }
+
+        public int MaxAttachments { get; }
+
+        public bool IsReconstructing => _pending != null;
+
+        public void Reset() => _pending = null;
+
+        /// <returns>The packet, or null while attachments are still awaited.</returns>
+        public SioPacket? DecodeText(ReadOnlySpan<byte> text)
+        {
+            if (_pending != null) throw new SocketIoProtocolException("A text packet arrived while binary attachments were still expected.");
+            if (text.Length == 0) throw new SocketIoProtocolException("Empty Socket.IO packet.");
+
+            int position = 0;
+            int typeDigit = text[position++] - '0';
+            if (typeDigit < 0 || typeDigit > (int)SioPacketType.BinaryAck)
+                throw new SocketIoProtocolException($"Unknown Socket.IO packet type '{(char)text[0]}'.");
+            var type = (SioPacketType)typeDigit;
+
+            int attachments = 0;
+            if (type == SioPacketType.BinaryEvent || type == SioPacketType.BinaryAck)
+            {
+                int start = position;
+                while (position < text.Length && text[position] != '-') position++;
+                if (position == text.Length || !TryParseDigits(text.Slice(start, position - start), 10, out long count))
+                    throw new SocketIoProtocolException("Invalid attachment count in a binary packet.");
+                if (count > MaxAttachments)
+                    throw new SocketIoProtocolException($"A binary packet announces {count} attachments; at most {MaxAttachments} are accepted.");
+                attachments = (int)count;
+                position++; // '-'
+            }
+
+            string nsp = "/";
+            if (position < text.Length && text[position] == '/')
+            {
+                int start = position;
+                while (position < text.Length && text[position] != ',') position++;
+                nsp = Encoding.UTF8.GetString(text.Slice(start, position - start).ToArray());
+                if (position < text.Length) position++; // ','
+            }
+
+            long? id = null;
+            if (position < text.Length && IsDigit(text[position]))
+            {
+                int start = position;
+                while (position < text.Length && IsDigit(text[position])) position++;
+                if (!TryParseDigits(text.Slice(start, position - start), 18, out long ackId))
+                    throw new SocketIoProtocolException("The acknowledgement id is too large.");
+                id = ackId;
+            }
+
+            var json = text.Slice(position);
+            var packet = new SioPacket(type, nsp, id);
+            if (attachments > 0)
+            {
+                _pending = new Pending(packet, json.ToArray(), attachments);
+                return null;
+            }
+            Complete(packet, json, null);
+            return packet;
+        }
+
+        /// <returns>The packet once its last attachment arrived, else null.</returns>
+        public SioPacket? DecodeBinary(ReadOnlyMemory<byte> data)
+        {
+            if (_pending == null) throw new SocketIoProtocolException("A binary message arrived that no packet announced.");
+            var pending = _pending;
+            pending.Attachments.Add(data.ToArray());
+            if (pending.Attachments.Count < pending.Expected) return null;
+            _pending = null;
+            Complete(pending.Packet, pending.Json, pending.Attachments);
+            return pending.Packet;
+        }
+
+        private void Complete(SioPacket packet, ReadOnlySpan<byte> json, IReadOnlyList<byte[]>? attachments)
+        {
+            switch (packet.Type)
+            {
+                case SioPacketType.Connect:
+                    ReadConnect(packet, json);
+                    break;
+                case SioPacketType.Disconnect:
+                    if (json.Length > 0) packet.Payload = JsonValueReader.Read(json, _factory);
+                    break;
+                case SioPacketType.ConnectError:
+                    ReadConnectError(packet, json);
+                    break;
+                case SioPacketType.Event:
+                case SioPacketType.BinaryEvent:
+                    packet.Arguments = JsonValueReader.ReadArray(json, _factory, attachments);
+                    ValidateEvent(packet.Arguments);
+                    break;
+                default:
+                    packet.Arguments = JsonValueReader.ReadArray(json, _factory, attachments);
+                    if (packet.Id == null) throw new SocketIoProtocolException("An acknowledgement without an id.");
+                    break;
+            }
+        }
+
+        private static void ValidateEvent(object?[] arguments)
+        {
+            if (arguments.Length == 0) throw new SocketIoProtocolException("An EVENT packet with an empty array.");
+            switch (arguments[0])
+            {
+                case string name:
+                    if (ReservedEventNames.Contains(name)) throw new SocketIoProtocolException($"The server sent the reserved event name '{name}'.");
+                    break;
+                case int or long or double:
+                    arguments[0] = Convert.ToString(arguments[0], CultureInfo.InvariantCulture); // node accepts numeric names
+                    break;
+                default:
+                    throw new SocketIoProtocolException("An EVENT packet whose first element is not an event name.");
+            }
+        }
+
+        private static void ReadConnect(SioPacket packet, ReadOnlySpan<byte> json)
+        {
+            if (json.Length == 0) return; // a v2-era reply; the namespace socket reports the version mismatch
+            using var document = Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new SocketIoProtocolException("A CONNECT reply whose payload is not an object.");
+            packet.Sid = GetString(root, "sid");
+            packet.Pid = GetString(root, "pid");
+        }
+
+        private void ReadConnectError(SioPacket packet, ReadOnlySpan<byte> json)
+        {
+            if (json.Length == 0) { packet.ErrorMessage = "Connection rejected by server"; return; }
+            using var document = Parse(json);
+            var root = document.RootElement;
+            switch (root.ValueKind)
+            {
+                case JsonValueKind.String:
+                    packet.ErrorMessage = root.GetString();
+                    break;
+                case JsonValueKind.Object:
+                    packet.ErrorMessage = GetString(root, "message") ?? "Connection rejected by server";
+                    if (root.TryGetProperty("data", out var data))
+                        packet.Payload = JsonValueReader.Read(Encoding.UTF8.GetBytes(data.GetRawText()), _factory);
+                    break;
+                default:
+                    throw new SocketIoProtocolException("A CONNECT_ERROR payload must be an object or a string.");
+            }
+        }
+
+        private static JsonDocument Parse(ReadOnlySpan<byte> json)
+        {
+            try { return JsonDocument.Parse(json.ToArray()); }
+            catch (JsonException e) { throw new SocketIoProtocolException("Invalid JSON: " + e.Message, e); }
+        }
+
+        private static string? GetString(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        private static bool IsDigit(byte b) => b >= '0' && b <= '9';
+
+        private static bool TryParseDigits(ReadOnlySpan<byte> digits, int maxDigits, out long value)
+        {
+            value = 0;
+            if (digits.Length == 0 || digits.Length > maxDigits) return false;
+            foreach (var b in digits)
+            {
+                if (!IsDigit(b)) return false;
+                value = value * 10 + (b - '0');
+            }
+            return true;
+        }
+
+        private sealed class Pending
+        {
+            public Pending(SioPacket packet, byte[] json, int expected)
+            {
+                Packet = packet;
+                Json = json;
+                Expected = expected;
+            }
+
+            public SioPacket Packet { get; }
+            public byte[] Json { get; }
+            public int Expected { get; }
+            public List<byte[]> Attachments { get; } = new List<byte[]>();
+        }
+    }
+}
