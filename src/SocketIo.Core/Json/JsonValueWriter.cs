@@ -52,14 +52,6 @@ namespace SocketIo.Core.Json
                 case TimeSpan ts: writer.WriteStringValue(ts.ToString("c", CultureInfo.InvariantCulture)); return;
             }
 
-            if (_adapter != null && _adapter.TryAdapt(value, out var adapted) && !ReferenceEquals(adapted, value))
-            {
-                Enter(value, isContainer: false); // only for cycle detection: the adapted value is the container
-                Write(writer, adapted);
-                Leave(isContainer: false);
-                return;
-            }
-
             switch (value)
             {
                 case IDictionary dictionary:
@@ -80,10 +72,18 @@ namespace SocketIo.Core.Json
                     writer.WriteEndArray();
                     Leave(isContainer: true);
                     return;
-                default:
-                    throw new SocketIoSerializationException(
-                        $"A value of type '{value.GetType().FullName}' cannot be sent as JSON; pass a hashtable, an object with properties, an array or a scalar.");
             }
+
+            if (_adapter != null && _adapter.TryAdapt(value, out var adapted) && !ReferenceEquals(adapted, value))
+            {
+                Enter(value, isContainer: false); // cycle detection, and a bound on chains of adaptations
+                Write(writer, adapted);
+                Leave(isContainer: false);
+                return;
+            }
+
+            throw new SocketIoSerializationException(
+                $"A value of type '{value.GetType().FullName}' cannot be sent as JSON; pass a hashtable, an object with properties, an array or a scalar.");
         }
 
         private static void WriteDouble(Utf8JsonWriter writer, double d)
@@ -108,7 +108,7 @@ namespace SocketIo.Core.Json
                 if (ReferenceEquals(outer, container))
                     throw new SocketIoSerializationException(
                         $"The data contains a reference cycle (a '{container.GetType().Name}' contains itself); JSON cannot express it.");
-            if (isContainer && ++_depth > MaxDepth)
+            if (isContainer ? ++_depth > MaxDepth : _path.Count >= 3 * MaxDepth)
                 throw new SocketIoSerializationException($"The data is nested more than {MaxDepth} levels deep.");
             _path.Add(container);
         }

@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Management.Automation;
+using SocketIo.PowerShell.Eventing;
+
+namespace SocketIo.PowerShell.Commands
+{
+    [Cmdlet(VerbsCommunications.Receive, "SocketIoEvent")]
+    [OutputType(typeof(SocketIoMessage))]
+    public sealed class ReceiveSocketIoEventCommand : SocketIoCmdlet
+    {
+        private const int WaitSliceMs = 250;
+        private const int BatchSize = 256;
+        private readonly List<Connection> _connections = new List<Connection>();
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [ValidateNotNullOrEmpty]
+        public Connection[] Connection { get; set; } = null!;
+
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        [SupportsWildcards]
+        public string[] EventName { get; set; } = { "*" };
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Count { get; set; } = int.MaxValue;
+
+        /// <summary>The total time this call may take; ending on it is not an error.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int TimeoutSec { get; set; } = -1;
+
+        protected override void ProcessRecord() => _connections.AddRange(Connection.Where(c => !_connections.Contains(c)));
+
+        protected override void EndProcessing()
+        {
+            var filter = new EventNameFilter(EventName);
+            var clock = Stopwatch.StartNew();
+            var batch = new List<SocketIoMessage>(BatchSize);
+            int remaining = Count;
+            using var signal = new MailboxSignal();
+            foreach (var connection in _connections) connection.Mailbox.Subscribe(signal);
+            try
+            {
+                while (remaining > 0 && (TimeoutSec < 0 || clock.ElapsedMilliseconds < TimeoutSec * 1000L))
+                {
+                    signal.Reset();
+                    batch.Clear();
+                    bool finished = _connections.All(c => c.Mailbox.IsCompleted); // read before taking: nothing can follow
+                    TakeNext(filter, Math.Min(remaining, BatchSize), batch);
+                    foreach (var message in batch) WriteObject(message);
+                    remaining -= batch.Count;
+                    if (batch.Count > 0) continue;
+                    if (finished) break;
+
+                    int left = TimeoutSec < 0 ? WaitSliceMs : (int)Math.Min(WaitSliceMs, TimeoutSec * 1000L - clock.ElapsedMilliseconds);
+                    if (left <= 0) break;
+                    try { signal.Wait(left, StopToken); }
+                    catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                }
+            }
+            finally
+            {
+                foreach (var connection in _connections) connection.Mailbox.Unsubscribe(signal);
+            }
+        }
+
+        private void TakeNext(EventNameFilter filter, int max, List<SocketIoMessage> into)
+        {
+            if (_connections.Count == 1)
+            {
+                _connections[0].Mailbox.Take(filter, max, into);
+                return;
+            }
+            // Several connections: merge in arrival order, one message at a time, so nothing is taken that is not written.
+            while (into.Count < max)
+            {
+                Mailbox? oldest = null;
+                long oldestSequence = long.MaxValue;
+                foreach (var connection in _connections)
+                {
+                    var sequence = connection.Mailbox.PeekSequence(filter);
+                    if (sequence != null && sequence < oldestSequence) { oldest = connection.Mailbox; oldestSequence = sequence.Value; }
+                }
+                if (oldest == null || oldest.Take(filter, 1, into) == 0) return;
+            }
+        }
+    }
+}

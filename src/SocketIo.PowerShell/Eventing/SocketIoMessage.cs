@@ -1,0 +1,48 @@
+using System;
+using SocketIo.Core.SocketIo;
+
+namespace SocketIo
+{
+    /// <summary>One message from a server: a Socket.IO event, or an OctoPrint push message.</summary>
+    public class SocketIoMessage
+    {
+        private readonly IncomingEvent? _event;
+
+        internal SocketIoMessage(Connection connection, string eventName, string nsp, object?[] arguments, DateTime receivedAt, IncomingEvent? incoming)
+        {
+            Connection = connection;
+            EventName = eventName;
+            Namespace = nsp;
+            Arguments = arguments;
+            ReceivedAt = receivedAt;
+            _event = incoming;
+        }
+
+        public string EventName { get; }
+        public string Namespace { get; }
+        /// <summary>All arguments of the event, in order.</summary>
+        public object?[] Arguments { get; }
+        /// <summary>The first argument, or null.</summary>
+        public object? Data => Arguments.Length > 0 ? Arguments[0] : null;
+        /// <summary>When the frame was read (UTC).</summary>
+        public DateTime ReceivedAt { get; }
+        public Connection Connection { get; }
+        /// <summary>True when the server asked for an acknowledgement; answer it with <see cref="Acknowledge"/>.</summary>
+        public bool AckRequested => _event?.AckRequested ?? false;
+
+        /// <summary>Global arrival order across connections (merging several mailboxes).</summary>
+        internal long Sequence { get; set; }
+
+        /// <summary>A second name filters can match, e.g. OctoPrint's "event:PrintDone".</summary>
+        internal string? FilterAlias { get; set; }
+
+        /// <summary>Answers the server's acknowledgement request, once. Each argument is one ack argument.</summary>
+        public void Acknowledge(params object?[] arguments)
+        {
+            if (_event == null) throw new InvalidOperationException($"Message '{EventName}' cannot be acknowledged: the server did not ask for it.");
+            _event.AcknowledgeAsync(arguments ?? new object?[] { null }).GetAwaiter().GetResult();
+        }
+
+        public override string ToString() => EventName;
+    }
+}
