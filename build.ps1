@@ -52,10 +52,12 @@ function Invoke-Once([string] $Name, [scriptblock] $Body) {
 function Invoke-Bootstrap {
     Invoke-Once 'Bootstrap' {
         Invoke-Native dotnet @('tool', 'restore')
-        $lock = Join-Path $ServersDir 'package-lock.json'
-        $stamp = Join-Path $ServersDir 'node_modules/.package-lock.json'
-        if (-not (Test-Path $stamp) -or (Get-Item $lock).LastWriteTimeUtc -gt (Get-Item $stamp).LastWriteTimeUtc) {
+        # npm ci again whenever the lock file changed since the last install (a stamp holds its hash).
+        $lockHash = (Get-FileHash (Join-Path $ServersDir 'package-lock.json')).Hash
+        $stamp = Join-Path $ServersDir 'node_modules/.socketio-lock-hash'
+        if (-not (Test-Path $stamp) -or (Get-Content $stamp -Raw).Trim() -ne $lockHash) {
             Invoke-Native npm @('ci', '--no-audit', '--no-fund') -WorkingDirectory $ServersDir
+            Set-Content -Path $stamp -Value $lockHash
         }
         if (-not (Test-Path $PesterManifest)) {
             Invoke-Native dotnet @('restore', (Join-Path $Root 'tools/pester/Pester.Restore.csproj'), '--packages', $Packages)

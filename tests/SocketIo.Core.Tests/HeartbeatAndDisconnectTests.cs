@@ -1,0 +1,124 @@
+using System;
+using System.Net.Http;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using SocketIo.Core.EngineIo;
+using SocketIo.Core.Tests.Infrastructure;
+using Xunit;
+
+namespace SocketIo.Core.Tests
+{
+    /// <summary>Heartbeat with fast server pings (300/200 ms), and every way a connection ends.</summary>
+    public class HeartbeatAndDisconnectTests : IClassFixture<FastPingServerFixture>
+    {
+        private readonly FastPingServerFixture _server;
+
+        public HeartbeatAndDisconnectTests(FastPingServerFixture server) => _server = server;
+
+        [Fact]
+        public async Task IdleConnectionStaysUpAcrossSeveralPings()
+        {
+            using var client = await Client.ConnectAsync(_server.BaseUri);
+            var engine = client.Manager.Engine!;
+            Assert.Equal(TimeSpan.FromMilliseconds(300), engine.Handshake!.PingInterval);
+            Assert.Equal(TimeSpan.FromMilliseconds(200), engine.Handshake.PingTimeout);
+            string? disconnectReason = null;
+            client.Socket.Disconnected += (reason, _) => disconnectReason = reason;
+
+            // Each ping is answered; without pongs the server would drop us 200 ms after its first ping.
+            var lastSeen = engine.LastPingAt;
+            int advances = 0;
+            await Wait.UntilAsync(() =>
+            {
+                var now = engine.LastPingAt;
+                if (now != lastSeen) { advances++; lastSeen = now; }
+                return advances >= 4 || client.Socket.State != ConnectionState.Connected;
+            }, TimeSpan.FromSeconds(5), "four server pings");
+
+            Assert.True(disconnectReason == null, disconnectReason + " after " + advances + " pings\n" + _server.Stderr);
+            Assert.Equal(ConnectionState.Connected, client.Socket.State);
+            Assert.True(engine.IsOpen);
+            Assert.Equal(new object?[] { "alive" }, await client.EmitWithAckAsync("echo-ack", "alive"));
+        }
+
+        [Fact]
+        public async Task ServerKickIsIoServerDisconnect()
+        {
+            using var client = await Client.ConnectAsync(_server.BaseUri);
+            var disconnected = DisconnectedEvent(client);
+            var pending = client.Socket.EmitWithAckAsync("no-ack", new object?[0], TimeSpan.FromSeconds(30), CancellationToken.None);
+
+            await client.EmitAsync("kick");
+
+            Assert.Equal(DisconnectReasons.IoServerDisconnect, await disconnected.WaitAsync(Client.Timeout));
+            Assert.Equal(ConnectionState.Disconnected, client.Socket.State);
+            Assert.Equal(DisconnectReasons.IoServerDisconnect, client.Socket.DisconnectReason);
+            await Assert.ThrowsAsync<SocketIoNotConnectedException>(() => pending.WaitAsync(Client.Timeout));
+            await Assert.ThrowsAsync<SocketIoNotConnectedException>(() => client.EmitAsync("echo", 1));
+        }
+
+        [Fact]
+        public async Task ServerClosingTheTransportIsTransportClose()
+        {
+            using var client = await Client.ConnectAsync(_server.BaseUri);
+            var disconnected = DisconnectedEvent(client);
+
+            await client.EmitAsync("close-transport");
+
+            Assert.Equal(DisconnectReasons.TransportClose, await disconnected.WaitAsync(Client.Timeout));
+            Assert.Equal(ConnectionState.Disconnected, client.Socket.State);
+            Assert.Equal(DisconnectReasons.TransportClose, client.Socket.DisconnectReason);
+            Assert.False(client.Manager.Engine!.IsOpen);
+        }
+
+        [Fact]
+        public async Task ClientDisconnectLeavesTheServerAndCanReconnect()
+        {
+            using var http = new HttpClient { Timeout = Client.Timeout };
+            using var client = await Client.ConnectAsync(_server.BaseUri);
+            var disconnected = DisconnectedEvent(client);
+            Assert.True((await StatsAsync(http)).Sockets >= 1);
+
+            await client.Socket.DisconnectAsync().WaitAsync(Client.Timeout);
+
+            Assert.Equal(DisconnectReasons.IoClientDisconnect, await disconnected.WaitAsync(Client.Timeout));
+            Assert.Equal(ConnectionState.Disconnected, client.Socket.State);
+            Assert.False(client.Manager.Engine!.IsOpen); // the last namespace closed the session
+            await Wait.UntilAsync(async () => (await StatsAsync(http)) == (0, 0), Client.Timeout, "/stats to show no sockets and no engine connections");
+
+            await client.Socket.ConnectAsync(CancellationToken.None).WaitAsync(Client.Timeout);
+            Assert.Equal(ConnectionState.Connected, client.Socket.State);
+            Assert.Equal(new object?[] { 1 }, await client.EmitWithAckAsync("echo-ack", 1));
+        }
+
+        [Fact]
+        public async Task DisconnectingOneNamespaceKeepsTheOther()
+        {
+            using var client = await Client.ConnectAsync(_server.BaseUri);
+            var admin = client.Manager.Socket("/admin");
+            admin.Auth = new System.Collections.Generic.Dictionary<string, object?> { ["token"] = "secret" };
+            await admin.ConnectAsync(CancellationToken.None).WaitAsync(Client.Timeout);
+
+            await admin.DisconnectAsync().WaitAsync(Client.Timeout);
+
+            Assert.Equal(ConnectionState.Disconnected, admin.State);
+            Assert.Equal(ConnectionState.Connected, client.Socket.State);
+            Assert.True(client.Manager.Engine!.IsOpen);
+            Assert.Equal(new object?[] { "main" }, await client.EmitWithAckAsync("echo-ack", "main"));
+        }
+
+        private static Task<string> DisconnectedEvent(Client client)
+        {
+            var disconnected = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            client.Socket.Disconnected += (reason, _) => disconnected.TrySetResult(reason);
+            return disconnected.Task;
+        }
+
+        private async Task<(int Engines, int Sockets)> StatsAsync(HttpClient http)
+        {
+            using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(_server.BaseUri, "/stats")));
+            return (stats.RootElement.GetProperty("engineConnections").GetInt32(), stats.RootElement.GetProperty("sockets").GetInt32());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+Describe 'The SocketIo module' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        $server = Start-NodeServer
+    }
+
+    AfterAll {
+        Stop-TestEnvironment $server
+    }
+
+    It 'exports exactly the six cmdlets' {
+        $names = Get-Command -Module SocketIo | Sort-Object Name | ForEach-Object Name
+        $names | Should -Be @(
+            'Connect-SocketIo'
+            'Disconnect-SocketIo'
+            'Get-SocketIoConnection'
+            'Receive-SocketIoEvent'
+            'Register-SocketIoEvent'
+            'Send-SocketIoEvent'
+        )
+        Get-Command -Module SocketIo | ForEach-Object CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'
+    }
+
+    It 'has a valid manifest in the laid-out module' {
+        $manifest = Test-ModuleManifest -Path $TestModuleManifest -ErrorAction Stop
+        $manifest.Name | Should -Be 'SocketIo'
+        $manifest.RootModule | Should -Be 'SocketIo.PowerShell.dll'
+        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
+            'Connect-SocketIo', 'Disconnect-SocketIo', 'Get-SocketIoConnection',
+            'Receive-SocketIoEvent', 'Register-SocketIoEvent', 'Send-SocketIoEvent')
+    }
+
+    It 'is compatible with both Desktop and Core editions' {
+        $manifest = Test-ModuleManifest -Path $TestModuleManifest -ErrorAction Stop
+        $manifest.CompatiblePSEditions | Sort-Object | Should -Be @('Core', 'Desktop')
+        $manifest.PowerShellVersion | Should -Be ([version]'5.1')
+    }
+
+    It 'exposes the public types' {
+        [SocketIo.SocketIoConnection].IsSubclassOf([SocketIo.Connection]) | Should -BeTrue
+        [SocketIo.SocketIoMessage].GetMethod('Acknowledge') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'closes a runspace''s connections when that runspace closes, without delaying it' {
+        $before = (Get-NodeServerStats $server).sockets
+        $nested = New-NestedSession -Uri $server.Uri
+        $nestedConnection = $nested.Connection
+        try {
+            $nestedConnection.State | Should -Be 'Connected'
+            Wait-Until { (Get-NodeServerStats $server).sockets -eq $before + 1 } | Should -BeTrue
+            # The outer runspace's registry does not see another runspace's connections.
+            Get-SocketIoConnection | Where-Object Id -eq $nestedConnection.Id | Should -BeNullOrEmpty
+        }
+        finally {
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $nested.Shell.Dispose()
+            $clock.Stop()
+        }
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 3
+        Wait-Until { $nestedConnection.State -eq 'Disconnected' } | Should -BeTrue
+        Wait-Until { (Get-NodeServerStats $server).sockets -eq $before } | Should -BeTrue
+    }
+}
