@@ -38,18 +38,23 @@ function Wait-Until {
     }
 }
 
-# Lets PowerShell process queued events (and run -Action blocks) until the condition holds or the deadline passes.
-function Wait-EventCondition {
+# Waits for an event an -Action raises with New-Event, letting PowerShell run pending actions meanwhile (Wait-Event
+# runs them while it waits, throttled to roughly 15 a second), in 1 s slices up to the deadline.
+# Returns the event (removed from the queue), or $null at the deadline.
+function Wait-ActionSignal {
     param(
-        [Parameter(Mandatory)] [scriptblock] $Condition,
+        [Parameter(Mandatory)] [string] $SourceIdentifier,
         [double] $TimeoutSec = 10
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-    while ($true) {
-        if (& $Condition) { return $true }
-        if ([DateTime]::UtcNow -ge $deadline) { return $false }
-        $null = Wait-Event -SourceIdentifier "SocketIoTests.NeverRaised" -Timeout 0.1
-    }
+    do {
+        $signal = Wait-Event -SourceIdentifier $SourceIdentifier -Timeout 1
+        if ($signal) {
+            $signal | Remove-Event
+            return $signal
+        }
+    } while ([DateTime]::UtcNow -lt $deadline)
+    $null
 }
 
 # A TCP port on the loopback that nothing listens on.
