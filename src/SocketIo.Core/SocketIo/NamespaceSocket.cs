@@ -136,7 +136,13 @@ namespace SocketIo.Core.SocketIo
         /// <summary>Leaves the namespace (DISCONNECT) and, when it was the last one, closes the session.</summary>
         public async Task DisconnectAsync()
         {
-            bool wasConnected = State == ConnectionState.Connected;
+            bool wasConnected;
+            TaskCompletionSource<bool>? connecting;
+            lock (_gate)
+            {
+                wasConnected = _state == ConnectionState.Connected;
+                connecting = _connecting; // a ConnectAsync still waiting: it must end now, not at its timeout
+            }
             if (wasConnected)
             {
                 try
@@ -151,6 +157,8 @@ namespace SocketIo.Core.SocketIo
             }
             if (SetDisconnected(DisconnectReasons.IoClientDisconnect, raise: true))
                 await _manager.OnSocketLeftAsync().ConfigureAwait(false);
+            connecting?.TrySetException(new SocketIoConnectFailedException(
+                $"The connection closed before namespace '{Namespace}' was joined ({DisconnectReasons.IoClientDisconnect})."));
         }
 
         internal void OnPacket(SioPacket packet, DateTime receivedAt)

@@ -45,19 +45,22 @@ namespace SocketIo.PowerShell.Commands
             foreach (var connection in _connections) connection.Mailbox.Subscribe(signal);
             try
             {
-                while (remaining > 0 && (TimeoutSec < 0 || clock.ElapsedMilliseconds < TimeoutSec * 1000L))
+                while (remaining > 0)
                 {
+                    // Once the time is up (at once with -TimeoutSec 0), one last look takes what is already there.
+                    bool timeUp = TimeoutSec >= 0 && clock.ElapsedMilliseconds >= TimeoutSec * 1000L;
                     signal.Reset();
                     batch.Clear();
                     bool finished = _connections.All(c => c.Mailbox.IsCompleted); // read before taking: nothing can follow
-                    TakeNext(filter, Math.Min(remaining, BatchSize), batch);
-                    foreach (var message in batch) WriteObject(message);
+                    TakeNext(filter, timeUp ? remaining : Math.Min(remaining, BatchSize), batch);
+                    foreach (var message in batch) Write(message);
                     remaining -= batch.Count;
+                    if (timeUp) break;
                     if (batch.Count > 0) continue;
                     if (finished) break;
 
                     int left = TimeoutSec < 0 ? WaitSliceMs : (int)Math.Min(WaitSliceMs, TimeoutSec * 1000L - clock.ElapsedMilliseconds);
-                    if (left <= 0) break;
+                    if (left <= 0) continue;
                     try { signal.Wait(left, StopToken); }
                     catch (OperationCanceledException) { throw new PipelineStoppedException(); }
                 }
@@ -66,6 +69,15 @@ namespace SocketIo.PowerShell.Commands
             {
                 foreach (var connection in _connections) connection.Mailbox.Unsubscribe(signal);
             }
+        }
+
+        // WriteObject returns once the downstream commands have handled the message: that time is the consumer's
+        // processing time, which OctoPrint's throttle feeds on.
+        private void Write(SocketIoMessage message)
+        {
+            long started = Stopwatch.GetTimestamp();
+            WriteObject(message);
+            message.Connection.ReportProcessingTime(TimeSpan.FromSeconds((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency));
         }
 
         private void TakeNext(EventNameFilter filter, int max, List<SocketIoMessage> into)

@@ -25,7 +25,7 @@ namespace SocketIo.PowerShell.Commands
         public string EventName { get; set; } = null!;
 
         protected override object GetSourceObject() =>
-            Connection.CreateEventSource(new EventNameFilter(new[] { EventName }), Events, EventQueueLimit);
+            Connection.CreateEventSource(new EventNameFilter(new[] { EventName }), Events, EventQueueLimit, SourceIdentifier, MessageData, MaxTriggerCount);
 
         protected override string GetSourceObjectEventName() => nameof(SocketIoEventSource.Received);
     }

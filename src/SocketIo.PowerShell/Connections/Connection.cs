@@ -51,6 +51,9 @@ namespace SocketIo
 
         internal abstract Task DisconnectAsync();
 
+        /// <summary>How long the pipeline took to handle one message (OctoPrint's throttle feeds on it).</summary>
+        internal virtual void ReportProcessingTime(TimeSpan elapsed) { }
+
         /// <summary>Called in arrival order on the connection's dispatcher: never on the receive loop, never a script.</summary>
         internal void Deliver(SocketIoMessage message)
         {
@@ -66,9 +69,10 @@ namespace SocketIo
             if (pruned) RemoveUnsubscribedSources();
         }
 
-        internal SocketIoEventSource CreateEventSource(EventNameFilter filter, PSEventManager? eventManager, int queueLimit)
+        internal SocketIoEventSource CreateEventSource(EventNameFilter filter, PSEventManager? eventManager, int queueLimit,
+            string? sourceIdentifier = null, PSObject? messageData = null, int maxTriggerCount = 0)
         {
-            var source = new SocketIoEventSource(this, filter, eventManager, queueLimit);
+            var source = new SocketIoEventSource(this, filter, eventManager, queueLimit, sourceIdentifier, messageData, maxTriggerCount);
             lock (_sourcesLock)
             {
                 var sources = _sources;

@@ -11,13 +11,21 @@ namespace SocketIo
         private readonly EventNameFilter _filter;
         private readonly PSEventManager? _eventManager;
         private readonly int _queueLimit;
+        private readonly string? _sourceIdentifier;
+        private readonly PSObject? _messageData;
+        private readonly int _maxTriggerCount;
+        private int _raised;
 
-        internal SocketIoEventSource(Connection connection, EventNameFilter filter, PSEventManager? eventManager, int queueLimit)
+        internal SocketIoEventSource(Connection connection, EventNameFilter filter, PSEventManager? eventManager, int queueLimit,
+            string? sourceIdentifier = null, PSObject? messageData = null, int maxTriggerCount = 0)
         {
             Connection = connection;
             _filter = filter;
             _eventManager = eventManager;
             _queueLimit = queueLimit;
+            _sourceIdentifier = sourceIdentifier;
+            _messageData = messageData;
+            _maxTriggerCount = maxTriggerCount;
         }
 
         public Connection Connection { get; }
@@ -43,13 +51,29 @@ namespace SocketIo
             dropped = false;
             var handler = Volatile.Read(ref _received);
             if (handler == null || !_filter.Matches(message)) return false;
+            // -MaxTriggerCount: PowerShell unregisters only after the last -Action ran; an event raised meanwhile
+            // would find no subscriber and stay in the event queue as a stray event.
+            if (_maxTriggerCount > 0 && Volatile.Read(ref _raised) >= _maxTriggerCount) return false;
             // PowerShell's event queue has no bound: stop feeding it while it holds too many unprocessed events.
             if (_eventManager != null && _eventManager.ReceivedEvents.Count >= _queueLimit)
             {
                 dropped = true;
                 return false;
             }
-            handler(Connection, new SocketIoEventArgs(message));
+            var args = new SocketIoEventArgs(message);
+            if (_eventManager != null && _sourceIdentifier != null)
+            {
+                // PowerShell's own handler (the delegate above) queues each event to the thread pool, which can
+                // reorder them. Generating the event on this thread (the connection's dispatcher, one message at a
+                // time) keeps the queue in arrival order; the event looks exactly like the handler's would.
+                Interlocked.Increment(ref _raised);
+                _eventManager.GenerateEvent(_sourceIdentifier, this, new object[] { Connection, args }, _messageData,
+                    processInCurrentThread: true, waitForCompletionInCurrentThread: false);
+            }
+            else
+            {
+                handler(Connection, args);
+            }
             return true;
         }
     }
