@@ -16,6 +16,9 @@
         'Receive-SocketIoEvent'
         'Register-SocketIoEvent'
         'Get-SocketIoConnection'
+        'Connect-OctoPrint'
+        'Get-OctoPrintStatus'
+        'Wait-OctoPrintJob'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -8,15 +8,18 @@ Describe 'The SocketIo module' {
         Stop-TestEnvironment $server
     }
 
-    It 'exports exactly the six cmdlets' {
+    It 'exports exactly its cmdlets' {
         $names = Get-Command -Module SocketIo | Sort-Object Name | ForEach-Object Name
         $names | Should -Be @(
+            'Connect-OctoPrint'
             'Connect-SocketIo'
             'Disconnect-SocketIo'
+            'Get-OctoPrintStatus'
             'Get-SocketIoConnection'
             'Receive-SocketIoEvent'
             'Register-SocketIoEvent'
             'Send-SocketIoEvent'
+            'Wait-OctoPrintJob'
         )
         Get-Command -Module SocketIo | ForEach-Object CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'
     }
@@ -26,8 +29,13 @@ Describe 'The SocketIo module' {
         $manifest.Name | Should -Be 'SocketIo'
         $manifest.RootModule | Should -Be 'SocketIo.PowerShell.dll'
         $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
-            'Connect-SocketIo', 'Disconnect-SocketIo', 'Get-SocketIoConnection',
-            'Receive-SocketIoEvent', 'Register-SocketIoEvent', 'Send-SocketIoEvent')
+            'Connect-OctoPrint', 'Connect-SocketIo', 'Disconnect-SocketIo', 'Get-OctoPrintStatus', 'Get-SocketIoConnection',
+            'Receive-SocketIoEvent', 'Register-SocketIoEvent', 'Send-SocketIoEvent', 'Wait-OctoPrintJob')
+        # Every cmdlet class in the assembly is exported, and nothing else.
+        $assembly = [SocketIo.SocketIoMessage].Assembly
+        $declared = $assembly.GetTypes() | ForEach-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
+            ForEach-Object { "$($_.VerbName)-$($_.NounName)" } | Sort-Object
+        $declared | Should -Be ($manifest.ExportedCmdlets.Keys | Sort-Object)
     }
 
     It 'is compatible with both Desktop and Core editions' {

@@ -27,6 +27,12 @@ namespace SocketIo.Core.Dispatch
                 ThreadPool.UnsafeQueueUserWorkItem(state => ((SerialDispatcher)state!).Pump(), this);
         }
 
+        private void Report(Exception error)
+        {
+            try { _onHandlerError(error); }
+            catch (Exception) { /* a throwing error reporter must not take the pump (or the process) down */ }
+        }
+
         private void Pump()
         {
             while (true)
@@ -34,7 +40,7 @@ namespace SocketIo.Core.Dispatch
                 while (_queue.TryDequeue(out var work))
                 {
                     try { work(); }
-                    catch (Exception e) { _onHandlerError(e); }
+                    catch (Exception e) { Report(e); }
                 }
                 Volatile.Write(ref _pumping, 0);
                 // Work posted between the last TryDequeue and the reset would otherwise wait for the next Post.

@@ -39,7 +39,20 @@ namespace SocketIo.Core.SocketIo
                 throw new InvalidOperationException($"The server did not ask for an acknowledgement of event '{EventName}'.");
             if (Interlocked.Exchange(ref _acknowledged, 1) != 0)
                 throw new InvalidOperationException($"Event '{EventName}' has already been acknowledged; an acknowledgement is sent once.");
-            return _sendAck(AckId.Value, arguments);
+            return SendOnceAsync(AckId.Value, arguments);
+        }
+
+        private async Task SendOnceAsync(long ackId, IReadOnlyList<object?> arguments)
+        {
+            try
+            {
+                await _sendAck!(ackId, arguments).ConfigureAwait(false);
+            }
+            catch (SocketIoException e) when (e is SocketIoSerializationException || e is SocketIoPayloadTooLargeException)
+            {
+                Volatile.Write(ref _acknowledged, 0); // refused before anything was sent: the acknowledgement is still owed
+                throw;
+            }
         }
     }
 }

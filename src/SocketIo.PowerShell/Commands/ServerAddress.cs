@@ -30,7 +30,8 @@ namespace SocketIo.PowerShell.Commands
         public bool IsLoopback =>
             Display.IsLoopback || (IPAddress.TryParse(Display.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
-        public static ServerAddress Parse(string text)
+        /// <param name="allowPath">OctoPrint may live under a sub-path (a reverse proxy); Socket.IO servers use -Path.</param>
+        public static ServerAddress Parse(string text, bool allowPath = false)
         {
             var query = new List<KeyValuePair<string, string>>();
             var none = new Uri("http://invalid/");
@@ -41,7 +42,7 @@ namespace SocketIo.PowerShell.Commands
                 return new ServerAddress($"the scheme '{uri.Scheme}' is not supported; use http, https, ws or wss.", none, query);
             if (!string.IsNullOrEmpty(uri.UserInfo))
                 return new ServerAddress("credentials in the URI are not supported; pass them with -Auth or -Headers.", none, query);
-            if (uri.AbsolutePath != "/")
+            if (!allowPath && uri.AbsolutePath != "/")
                 return new ServerAddress($"the path '{uri.AbsolutePath}' would be ignored; pass the namespace with -Namespace and the server's Socket.IO path with -Path.", none, query);
 
             foreach (var part in uri.Query.TrimStart('?').Split(new[] { '&' }, StringSplitOptions.RemoveEmptyEntries))
@@ -51,7 +52,7 @@ namespace SocketIo.PowerShell.Commands
                 var value = equals < 0 ? string.Empty : Uri.UnescapeDataString(part.Substring(equals + 1));
                 query.Add(new KeyValuePair<string, string>(key, value));
             }
-            var display = new UriBuilder(scheme, uri.Host, uri.Port, "/").Uri;
+            var display = new UriBuilder(scheme, uri.Host, uri.Port, allowPath ? uri.AbsolutePath : "/").Uri;
             return new ServerAddress(null, display, query);
         }
     }

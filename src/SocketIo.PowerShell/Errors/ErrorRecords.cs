@@ -31,6 +31,8 @@ namespace SocketIo.PowerShell.Errors
                 SocketIoSerializationException _ => ("SocketIoSerializationError", ErrorCategory.InvalidData),
                 SocketIoPayloadTooLargeException _ => ("SocketIoPayloadTooLarge", ErrorCategory.LimitsExceeded),
                 SocketIoProtocolException _ => ("SocketIoProtocolError", ErrorCategory.ProtocolError),
+                Core.OctoPrint.OctoPrintLoginFailedException _ => ("OctoPrintLoginFailed", ErrorCategory.AuthenticationError),
+                Core.OctoPrint.OctoPrintRequestFailedException _ => ("OctoPrintRequestFailed", ErrorCategory.InvalidOperation),
                 TimeoutException _ => ("SocketIoTimeout", ErrorCategory.OperationTimeout),
                 _ => ("SocketIoError", ErrorCategory.NotSpecified),
             };
