@@ -179,6 +179,52 @@ namespace SocketIo.Core.Tests
         }
 
         [Fact]
+        public async Task ServerSilentAfterTheUpgradeTimesOut()
+        {
+            using var server = new FakeEngineServer();
+            using var client = new Client(server.BaseUri, configure: o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500));
+            var connecting = client.Socket.ConnectAsync(CancellationToken.None);
+            using var connection = await server.AcceptAsync(); // WebSocket open, but no Engine.IO open packet
+
+            await Assert.ThrowsAsync<SocketIoConnectTimeoutException>(() => connecting.WaitAsync(Client.Timeout));
+            Assert.Equal(ConnectionState.Disconnected, client.Socket.State);
+        }
+
+        [Fact]
+        public async Task UnansweredConnectTimesOutAndClosesTheSession()
+        {
+            using var server = new FakeEngineServer();
+            using var client = new Client(server.BaseUri, configure: o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500));
+            var connecting = client.Socket.ConnectAsync(CancellationToken.None);
+            using var connection = await server.AcceptAsync();
+            await connection.SendTextAsync("0{\"sid\":\"e\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000}");
+
+            await Assert.ThrowsAsync<SocketIoConnectTimeoutException>(() => connecting.WaitAsync(Client.Timeout));
+
+            Assert.Equal("40", await connection.ReceiveTextAsync());
+            Assert.Null(await connection.ReceiveTextAsync()); // WebSocket close: no namespace left, so the session ends
+        }
+
+        [Fact]
+        public async Task DisconnectWhileConnectingEndsTheConnectAtOnce()
+        {
+            using var server = new FakeEngineServer();
+            using var client = new Client(server.BaseUri); // ConnectTimeout 5 s
+            var connecting = client.Socket.ConnectAsync(CancellationToken.None);
+            using var connection = await server.AcceptAsync();
+            await connection.SendTextAsync("0{\"sid\":\"e\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000}");
+            Assert.Equal("40", await connection.ReceiveTextAsync());
+            var watch = Stopwatch.StartNew();
+
+            await client.Socket.DisconnectAsync().WaitAsync(Client.Timeout);
+
+            var e = await Assert.ThrowsAsync<SocketIoConnectFailedException>(() => connecting.WaitAsync(Client.Timeout));
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"ConnectAsync ended {watch.Elapsed} after DisconnectAsync");
+            Assert.Contains("io client disconnect", e.Message);
+            Assert.Equal(ConnectionState.Disconnected, client.Socket.State);
+        }
+
+        [Fact]
         public async Task HeadersAndQueryReachTheServer()
         {
             using var client = await Client.ConnectAsync(_server.BaseUri, auth: Auth("t1"), configure: o =>

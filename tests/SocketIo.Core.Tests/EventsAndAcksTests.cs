@@ -47,6 +47,21 @@ namespace SocketIo.Core.Tests
         }
 
         [Fact]
+        public async Task AThrowingHandlerIsReportedAndDispatchGoesOn()
+        {
+            using var client = await Client.ConnectAsync(_server.BaseUri);
+            var reported = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+            client.Manager.HandlerError += e => reported.TrySetResult(e);
+            client.Socket.EventReceived += e => { if (e.EventName == "boom") throw new InvalidOperationException("handler failed"); };
+
+            await client.EmitAsync("ask", "boom");
+            await client.EmitAsync("echo", "after");
+
+            Assert.Equal("handler failed", (await reported.Task.WaitAsync(Client.Timeout)).Message);
+            Assert.Equal(new object?[] { "after" }, (await client.Events.NextAsync("echo")).Arguments);
+        }
+
+        [Fact]
         public async Task EmitWithAckReturnsTheServersArguments()
         {
             using var client = await Client.ConnectAsync(_server.BaseUri);
@@ -125,6 +140,20 @@ namespace SocketIo.Core.Tests
             await request.AcknowledgeAsync(new object?[] { new byte[] { 7, 8, 9 } }).WaitAsync(Client.Timeout);
             var answer = await client.Events.NextAsync("answer");
             Assert.Equal(new byte[] { 7, 8, 9 }, Assert.Single(answer.Arguments));
+        }
+
+        [Fact]
+        public async Task LargeMessagesTravelBothWays()
+        {
+            using var client = await Client.ConnectAsync(_server.BaseUri);
+            var text = new string('a', 300_000) + "é";
+            var bytes = Enumerable.Range(0, 500_000).Select(i => (byte)(i * 7)).ToArray();
+
+            var reply = await client.EmitWithAckAsync("echo-ack", text, bytes);
+
+            Assert.Equal(text, reply[0]);
+            Assert.Equal(bytes, reply[1]);
+            Assert.Equal(new object?[] { "small after large" }, await client.EmitWithAckAsync("echo-ack", "small after large"));
         }
 
         [Fact]

@@ -239,6 +239,33 @@ namespace SocketIo.Core.Tests
         }
 
         [Fact]
+        public void AnAdapterThatNeverSettlesIsRefusedNotAStackOverflow()
+        {
+            var writer = new JsonValueWriter(new EndlessAdapter());
+
+            Assert.Throws<SocketIoSerializationException>(() => Write(writer, new Point(0, 0)));
+        }
+
+        [Fact]
+        public void AnAdapterReturningTheSameValueFallsBackToUnknownType()
+        {
+            var writer = new JsonValueWriter(new IdentityAdapter());
+
+            var e = Assert.Throws<SocketIoSerializationException>(() => Write(writer, new Point(0, 0)));
+            Assert.Contains(nameof(Point), e.Message);
+        }
+
+        [Fact]
+        public void KnownTypesNeverReachTheAdapter()
+        {
+            var adapter = new CountingAdapter();
+
+            Write(new JsonValueWriter(adapter), new object?[] { 1, "s", Obj(("k", new[] { 1.5 })), new byte[] { 1 }, DateTime.UnixEpoch });
+
+            Assert.Equal(0, adapter.Calls);
+        }
+
+        [Fact]
         public void WrittenJsonReadsBackToEqualValues()
         {
             var value = Obj(("i", 1), ("l", 5000000000L), ("d", 0.1), ("s", "é€😀"), ("a", new object?[] { null, true }), ("o", Obj(("k", "v"))));
@@ -266,6 +293,36 @@ namespace SocketIo.Core.Tests
         }
 
         private sealed record Point(int X, int Y);
+
+        private sealed class EndlessAdapter : IOutgoingValueAdapter
+        {
+            public bool TryAdapt(object value, out object? adapted)
+            {
+                adapted = value is Point p ? new Point(p.X + 1, p.Y) : null;
+                return value is Point;
+            }
+        }
+
+        private sealed class IdentityAdapter : IOutgoingValueAdapter
+        {
+            public bool TryAdapt(object value, out object? adapted)
+            {
+                adapted = value;
+                return true;
+            }
+        }
+
+        private sealed class CountingAdapter : IOutgoingValueAdapter
+        {
+            public int Calls { get; private set; }
+
+            public bool TryAdapt(object value, out object? adapted)
+            {
+                Calls++;
+                adapted = null;
+                return false;
+            }
+        }
 
         private sealed class PointAdapter : IOutgoingValueAdapter
         {

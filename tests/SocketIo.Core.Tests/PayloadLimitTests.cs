@@ -62,7 +62,11 @@ namespace SocketIo.Core.Tests
 
             await Assert.ThrowsAsync<SocketIoPayloadTooLargeException>(() => question.AcknowledgeAsync(new object?[] { new string('z', 2000) }));
 
+            // Nothing was sent, so the one acknowledgement the server waits for is still owed and can be given.
             Assert.Equal(ConnectionState.Connected, client.Socket.State);
+            Assert.False(question.Acknowledged);
+            await question.AcknowledgeAsync(new object?[] { "short" }).WaitAsync(Client.Timeout);
+            Assert.Equal(new object?[] { "short" }, (await client.Events.NextAsync("answer")).Arguments);
         }
     }
 }

@@ -1,24 +1,35 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
+using Xunit;
 
 namespace SocketIo.Core.Tests.Infrastructure
 {
     /// <summary>
     /// Runs tests/servers/socketio-server.js for one test class. The server exits when its stdin closes, so the pipe
     /// stays open for the fixture's life; Dispose closes it, waits, and kills the process tree if it lingers.
+    /// Startup is asynchronous (IAsyncLifetime) so waiting for node never blocks a thread other tests need.
     /// </summary>
-    public abstract class NodeServerFixture : IDisposable
+    public abstract class NodeServerFixture : IAsyncLifetime, IDisposable
     {
         private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
-        private readonly Process _process;
+        private readonly string[] _extraArguments;
         private readonly StringBuilder _stderr = new StringBuilder();
+        private Process? _process;
 
-        protected NodeServerFixture(params string[] extraArguments)
+        protected NodeServerFixture(params string[] extraArguments) => _extraArguments = extraArguments;
+
+        public int Port { get; private set; }
+
+        public Uri BaseUri => Port > 0 ? new Uri($"http://127.0.0.1:{Port}") : throw new InvalidOperationException("The node server is not running.");
+
+        public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+        public async Task InitializeAsync()
         {
             var serversDir = Path.Combine(FindRepoRoot(), "tests", "servers");
             var script = Path.Combine(serversDir, "socketio-server.js");
@@ -39,7 +50,7 @@ namespace SocketIo.Core.Tests.Infrastructure
             startInfo.ArgumentList.Add(script);
             startInfo.ArgumentList.Add("--port");
             startInfo.ArgumentList.Add("0");
-            foreach (var argument in extraArguments) startInfo.ArgumentList.Add(argument);
+            foreach (var argument in _extraArguments) startInfo.ArgumentList.Add(argument);
 
             try
             {
@@ -49,33 +60,38 @@ namespace SocketIo.Core.Tests.Infrastructure
             {
                 throw new InvalidOperationException("Could not start 'node' (is Node.js 20 on PATH?): " + e.Message, e);
             }
-            _process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_stderr) _stderr.AppendLine(e.Data); };
-            _process.BeginErrorReadLine();
+            // The pipes are read on dedicated threads: async reads of a child's pipes park a thread-pool thread each
+            // on Unix, and a starved pool delays the client's pongs past a 200 ms pingTimeout.
+            var process = _process;
+            var ready = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            StartReader("node stdout", () => ready.TrySetResult(process.StandardOutput.ReadLine())); // the only line it writes
+            StartReader("node stderr", () =>
+            {
+                string? line;
+                while ((line = process.StandardError.ReadLine()) != null) lock (_stderr) _stderr.AppendLine(line);
+            });
 
             try
             {
-                Port = ReadReadyLine();
+                Port = await ParseReadyLineAsync(process, ready.Task);
             }
             catch
             {
                 Dispose();
                 throw;
             }
-            BaseUri = new Uri($"http://127.0.0.1:{Port}");
         }
 
-        public int Port { get; }
-
-        public Uri BaseUri { get; }
-
-        public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+        public Task DisposeAsync() => Task.CompletedTask; // xunit calls Dispose() right after this
 
         public void Dispose()
         {
+            var process = Interlocked.Exchange(ref _process, null);
+            if (process == null) return;
             try
             {
-                try { _process.StandardInput.Close(); } catch (IOException) { } catch (InvalidOperationException) { }
-                if (!_process.WaitForExit(3000)) _process.Kill(entireProcessTree: true);
+                try { process.StandardInput.Close(); } catch (IOException) { } catch (InvalidOperationException) { }
+                if (!process.WaitForExit(3000)) process.Kill(entireProcessTree: true);
             }
             catch (InvalidOperationException)
             {
@@ -83,17 +99,16 @@ namespace SocketIo.Core.Tests.Infrastructure
             }
             finally
             {
-                _process.Dispose();
+                process.Dispose();
             }
         }
 
-        private int ReadReadyLine()
+        private async Task<int> ParseReadyLineAsync(Process process, Task<string?> readLine)
         {
-            var lineTask = _process.StandardOutput.ReadLineAsync();
             string? line;
             try
             {
-                line = lineTask.WaitAsync(StartTimeout).GetAwaiter().GetResult();
+                line = await readLine.WaitAsync(StartTimeout);
             }
             catch (TimeoutException)
             {
@@ -102,11 +117,22 @@ namespace SocketIo.Core.Tests.Infrastructure
             }
             if (line == null || !line.StartsWith("READY ", StringComparison.Ordinal) || !int.TryParse(line.AsSpan(6), out int port))
             {
-                _process.WaitForExit(1000); // let stderr drain
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(1)).ContinueWith(_ => { }); // let stderr drain
                 throw new InvalidOperationException(
                     $"The node test server did not start: stdout said '{line ?? "<end of stream>"}'. stderr:\n{Stderr}");
             }
             return port;
+        }
+
+        private static void StartReader(string name, Action read)
+        {
+            var thread = new Thread(() =>
+            {
+                try { read(); }
+                catch (Exception e) when (e is IOException || e is ObjectDisposedException || e is InvalidOperationException) { }
+            })
+            { IsBackground = true, Name = name };
+            thread.Start();
         }
 
         private static string FindRepoRoot()
