@@ -167,11 +167,20 @@ namespace SocketIo.Core.SockJs
                 opening = _opening;
                 if (opening != null && frame.Type == SockJsFrameType.Open)
                 {
-                    if (!opening.Completion.TrySetResult(true)) return; // OpenAsync gave up on this transport already
-                    _state = StateOpen;
-                    _opening = null;
+                    // Publish the open state before completing: OpenAsync's continuation may run at once on another thread.
+                    int previousState = _state;
                     TransportName = transport.Name;
                     SessionId = opening.SessionId;
+                    _state = StateOpen;
+                    _opening = null;
+                    if (!opening.Completion.TrySetResult(true))
+                    {
+                        TransportName = null; // OpenAsync gave up on this transport already
+                        SessionId = null;
+                        Interlocked.CompareExchange(ref _state, previousState, StateOpen); // unless a close won meanwhile
+                        _opening = opening;
+                        return;
+                    }
                 }
             }
             Interlocked.Exchange(ref _lastFrameTicks, DateTime.UtcNow.Ticks);
