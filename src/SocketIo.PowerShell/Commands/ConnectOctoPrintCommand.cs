@@ -103,6 +103,11 @@ namespace SocketIo.PowerShell.Commands
                 client.Dispose();
                 ThrowTerminatingError(ErrorRecords.FromException(e, target.Display));
             }
+            catch
+            {
+                client.Dispose(); // Ctrl+C (PipelineStoppedException) and anything unexpected: release the HTTP client too
+                throw;
+            }
             WriteVerbose($"Authenticated as {connection.UserName} on OctoPrint {connection.ServerVersion} over {connection.Transport} (connection {connection.Id}).");
             ConnectionRegistry.Current.Add(connection);
             WriteObject(connection);

@@ -30,7 +30,8 @@ namespace SocketIo.PowerShell.Commands
             var connection = Connection;
             long endedBefore = connection.JobsEnded.Count;
             var clock = Stopwatch.StartNew();
-            var progress = new ProgressRecord(Math.Abs(connection.Id % 1000) + 1, $"Waiting for the job on {connection.Name}", "Waiting for status");
+            int activityId = Math.Abs(connection.Id % 1000) + 1;
+            string activity = $"Waiting for the job on {connection.Name}";
             try
             {
                 while (true)
@@ -48,7 +49,7 @@ namespace SocketIo.PowerShell.Commands
                             $"Connection {connection.Id} ({connection.Name}) closed ({connection.DisconnectReason}) before the job ended.", connection));
                         return;
                     }
-                    ShowProgress(progress, connection.Status);
+                    ShowProgress(activityId, activity, connection.Status);
                     long left = TimeoutSec < 0 ? WaitSliceMs : TimeoutSec * 1000L - clock.ElapsedMilliseconds;
                     if (left <= 0)
                     {
@@ -62,17 +63,18 @@ namespace SocketIo.PowerShell.Commands
             }
             finally
             {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
+                WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
             }
         }
 
-        private void ShowProgress(ProgressRecord record, OctoPrintStatus? status)
+        // A new record each time: whoever keeps the written records (Streams.Progress, a thread job's Progress)
+        // holds references, so changing one record after writing it would rewrite that history.
+        private void ShowProgress(int activityId, string activity, OctoPrintStatus? status)
         {
             if (status == null) return;
-            record.StatusDescription = status.Printing || status.Paused
+            var record = new ProgressRecord(activityId, activity, status.Printing || status.Paused
                 ? $"{status.State}: {status.File} {status.Progress:0.0}%" + (status.PrintTimeLeft is TimeSpan left ? $", {left} left" : string.Empty)
-                : $"{status.State} (no job running yet)";
+                : $"{status.State} (no job running yet)");
             record.PercentComplete = status.Progress is double p ? (int)Math.Max(0, Math.Min(100, p)) : -1;
             record.SecondsRemaining = status.PrintTimeLeft is TimeSpan remaining ? (int)remaining.TotalSeconds : -1;
             WriteProgress(record);
