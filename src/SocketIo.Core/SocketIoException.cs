@@ -84,6 +84,20 @@ namespace SocketIo.Core
         public long Limit { get; }
     }
 
+    /// <summary>An outgoing message carries more binary attachments than a Socket.IO server accepts in one packet.</summary>
+    public sealed class SocketIoTooManyAttachmentsException : SocketIoException
+    {
+        public SocketIoTooManyAttachmentsException(int count, int limit)
+            : base($"The message carries {count} binary attachments (byte[] values); Socket.IO servers accept at most {limit} per message (socket.io-parser's maxAttachments) and close the connection otherwise. Send the data in several messages.")
+        {
+            Count = count;
+            Limit = limit;
+        }
+
+        public int Count { get; }
+        public int Limit { get; }
+    }
+
     /// <summary>Bytes from the server that do not follow the protocol. Decoders throw only this.</summary>
     public sealed class SocketIoProtocolException : SocketIoException
     {

@@ -30,7 +30,7 @@ namespace SocketIo.Core.Tests
             Assert.Equal(ConnectionState.Connected, client.Socket.State);
             Assert.False(string.IsNullOrEmpty(client.Socket.Id));
             Assert.NotNull(client.Socket.ConnectedAt);
-            Assert.Equal("websocket", client.Manager.Engine!.TransportName);
+            Assert.Contains(client.Manager.Engine!.TransportName, new[] { "polling", "websocket" }); // polling, then the upgrade
             await connected.Task.WaitAsync(Client.Timeout);
         }
 
@@ -182,7 +182,7 @@ namespace SocketIo.Core.Tests
         public async Task ServerSilentAfterTheUpgradeTimesOut()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri, configure: o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500));
+            using var client = new Client(server.BaseUri, configure: o => { FakeEngineServer.WebSocketOnly(o); o.ConnectTimeout = TimeSpan.FromMilliseconds(500); });
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAsync(); // WebSocket open, but no Engine.IO open packet
 
@@ -194,7 +194,7 @@ namespace SocketIo.Core.Tests
         public async Task UnansweredConnectTimesOutAndClosesTheSession()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri, configure: o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500));
+            using var client = new Client(server.BaseUri, configure: o => { FakeEngineServer.WebSocketOnly(o); o.ConnectTimeout = TimeSpan.FromMilliseconds(500); });
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAsync();
             await connection.SendTextAsync("0{\"sid\":\"e\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000}");
@@ -209,7 +209,7 @@ namespace SocketIo.Core.Tests
         public async Task DisconnectWhileConnectingEndsTheConnectAtOnce()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri); // ConnectTimeout 5 s
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly); // ConnectTimeout 5 s
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAsync();
             await connection.SendTextAsync("0{\"sid\":\"e\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000}");
@@ -241,7 +241,7 @@ namespace SocketIo.Core.Tests
             var auth = Assert.IsType<OrderedDictionary>(handshake["auth"]);
             Assert.Equal("a b&c", query["room"]);
             Assert.Equal("4", query["EIO"]);
-            Assert.Equal("websocket", query["transport"]);
+            Assert.Equal("polling", query["transport"]); // the handshake request: polling first by default
             Assert.Equal("yes", headers["x-test-header"]);
             Assert.Equal("t1", auth["token"]);
         }

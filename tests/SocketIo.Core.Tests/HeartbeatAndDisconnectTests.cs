@@ -52,7 +52,7 @@ namespace SocketIo.Core.Tests
         public async Task PingsAreAnsweredWithPongs()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAndJoinAsync();
             await connecting.WaitAsync(Client.Timeout);
@@ -69,7 +69,8 @@ namespace SocketIo.Core.Tests
         public async Task SilentServerIsPingTimeoutAfterIntervalPlusTimeout()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            // Reconnection off: this test is about the reason and the final state (ReconnectTests covers what follows).
+            using var client = new Client(server.BaseUri, configure: o => { FakeEngineServer.WebSocketOnly(o); o.Reconnection = false; });
             var disconnected = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             client.Socket.Disconnected += (reason, _) => disconnected.TrySetResult(reason);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
@@ -103,7 +104,9 @@ namespace SocketIo.Core.Tests
         [Fact]
         public async Task ServerClosingTheTransportIsTransportClose()
         {
-            using var client = await Client.ConnectAsync(_server.BaseUri);
+            // Reconnection off: this test is about the reason, the final state and a manual connect (ReconnectTests
+            // covers the automatic reconnection).
+            using var client = await Client.ConnectAsync(_server.BaseUri, configure: o => o.Reconnection = false);
             var disconnected = DisconnectedEvent(client);
 
             try

@@ -23,7 +23,7 @@ namespace SocketIo.Core.Tests
         public async Task ProtocolViolationIsParseError(string frame)
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var disconnected = Disconnected(client);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAndJoinAsync();
@@ -38,7 +38,7 @@ namespace SocketIo.Core.Tests
         public async Task UnannouncedBinaryIsParseError()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var disconnected = Disconnected(client);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAndJoinAsync();
@@ -53,7 +53,7 @@ namespace SocketIo.Core.Tests
         public async Task EngineClosePacketIsTransportClose()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var disconnected = Disconnected(client);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAndJoinAsync();
@@ -68,7 +68,7 @@ namespace SocketIo.Core.Tests
         public async Task PythonStyleStringConnectErrorIsARejection()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAsync();
             await connection.SendTextAsync("0{\"sid\":\"e\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000}");
@@ -85,7 +85,7 @@ namespace SocketIo.Core.Tests
         public async Task ConnectReplyWithoutSidIsAVersionMismatch()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAsync();
             await connection.SendTextAsync("0{\"sid\":\"e\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000}");
@@ -102,7 +102,7 @@ namespace SocketIo.Core.Tests
         public async Task PythonDisconnectWithPayloadIsServerDisconnectWithDetails()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var disconnected = Disconnected(client);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAndJoinAsync();
@@ -119,7 +119,7 @@ namespace SocketIo.Core.Tests
         public async Task PacketsForANamespaceNotOpenedAreIgnored()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAndJoinAsync();
             await connecting.WaitAsync(Client.Timeout);
@@ -137,7 +137,7 @@ namespace SocketIo.Core.Tests
         public async Task LateAckForAnUnknownIdIsIgnored()
         {
             using var server = new FakeEngineServer();
-            using var client = new Client(server.BaseUri);
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
             var connecting = client.Socket.ConnectAsync(CancellationToken.None);
             using var connection = await server.AcceptAndJoinAsync();
             await connecting.WaitAsync(Client.Timeout);

@@ -9,7 +9,7 @@ Describe 'Connect-SocketIo and Get-SocketIoConnection' {
     }
 
     It 'returns a connected SocketIoConnection over WebSocket on the default namespace' {
-        $c = Connect-SocketIo -Uri $server.Uri
+        $c = Connect-SocketIo -Uri $server.Uri -Transport WebSocket
         try {
             $c | Should -BeOfType ([SocketIo.SocketIoConnection])
             $c | Should -BeOfType ([SocketIo.Connection])

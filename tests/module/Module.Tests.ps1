@@ -2,6 +2,38 @@ Describe 'The SocketIo module' {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
         $server = Start-NodeServer
+        # Every exported cmdlet, sorted (ordinal, as Sort-Object sorts these names).
+        $expected = @(
+            'Connect-OctoPrint'
+            'Connect-OctoPrintPrinter'
+            'Connect-SocketIo'
+            'Disconnect-OctoPrintPrinter'
+            'Disconnect-SocketIo'
+            'Get-OctoPrintFile'
+            'Get-OctoPrintJob'
+            'Get-OctoPrintSavedPrinter'
+            'Get-OctoPrintStatus'
+            'Get-SocketIoConnection'
+            'Invoke-OctoPrintHome'
+            'New-OctoPrintFolder'
+            'New-OctoPrintSavedPrinter'
+            'Receive-SocketIoEvent'
+            'Register-SocketIoEvent'
+            'Remove-OctoPrintFile'
+            'Remove-OctoPrintSavedPrinter'
+            'Restart-OctoPrintJob'
+            'Resume-OctoPrintJob'
+            'Select-OctoPrintFile'
+            'Send-OctoPrintFile'
+            'Send-OctoPrintGcode'
+            'Send-SocketIoEvent'
+            'Set-OctoPrintTemperature'
+            'Start-OctoPrintJob'
+            'Stop-OctoPrintJob'
+            'Suspend-OctoPrintJob'
+            'Wait-OctoPrintJob'
+            'Wait-SocketIoEvent'
+        ) | Sort-Object
     }
 
     AfterAll {
@@ -10,17 +42,7 @@ Describe 'The SocketIo module' {
 
     It 'exports exactly its cmdlets' {
         $names = Get-Command -Module SocketIo | Sort-Object Name | ForEach-Object Name
-        $names | Should -Be @(
-            'Connect-OctoPrint'
-            'Connect-SocketIo'
-            'Disconnect-SocketIo'
-            'Get-OctoPrintStatus'
-            'Get-SocketIoConnection'
-            'Receive-SocketIoEvent'
-            'Register-SocketIoEvent'
-            'Send-SocketIoEvent'
-            'Wait-OctoPrintJob'
-        )
+        $names | Should -Be $expected
         Get-Command -Module SocketIo | ForEach-Object CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'
     }
 
@@ -28,9 +50,7 @@ Describe 'The SocketIo module' {
         $manifest = Test-ModuleManifest -Path $TestModuleManifest -ErrorAction Stop
         $manifest.Name | Should -Be 'SocketIo'
         $manifest.RootModule | Should -Be 'SocketIo.PowerShell.dll'
-        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
-            'Connect-OctoPrint', 'Connect-SocketIo', 'Disconnect-SocketIo', 'Get-OctoPrintStatus', 'Get-SocketIoConnection',
-            'Receive-SocketIoEvent', 'Register-SocketIoEvent', 'Send-SocketIoEvent', 'Wait-OctoPrintJob')
+        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be $expected
         # Every cmdlet class in the assembly is exported, and nothing else.
         $assembly = [SocketIo.SocketIoMessage].Assembly
         $declared = $assembly.GetTypes() | ForEach-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |

@@ -6,7 +6,8 @@
 // Usage: node octoprint-sim.js [--port N] [--api-key KEY] [--user NAME] [--password PW]
 //                              [--current-interval ms] [--print-seconds s] [--fail] [--autostart]
 //                              [--heartbeat ms] [--disconnect-delay ms] [--string-frames]
-//                              [--ws-ping] [--passive-anonymous] [--ignore-stdin] [--verbose]
+//                              [--ws-ping] [--passive-anonymous] [--printer-offline]
+//                              [--ignore-stdin] [--verbose]
 //
 // Prints exactly one line "READY <port>" on stdout once it listens on 127.0.0.1.
 // Exits when its stdin ends or closes (so a dying test process never leaves it
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     stringFrames: false,
     wsPing: false,
     passiveAnonymous: false,
+    printerOffline: false,
     ignoreStdin: false,
     verbose: false,
   };
@@ -85,6 +87,7 @@ function parseArgs(argv) {
       case '--string-frames': opts.stringFrames = true; break;
       case '--ws-ping': opts.wsPing = true; break;
       case '--passive-anonymous': opts.passiveAnonymous = true; break;
+      case '--printer-offline': opts.printerOffline = true; break;
       case '--ignore-stdin': opts.ignoreStdin = true; break;
       case '--verbose': opts.verbose = true; break;
       default: usage(`unknown argument ${argv[i]}`);
@@ -180,6 +183,9 @@ const CONNECTED_PAYLOAD = {
 };
 
 const STATE_DEFS = {
+  OFFLINE: { text: 'Offline', flags: { closedOrError: true } },
+  OPEN_SERIAL: { text: 'Opening serial connection', flags: {} },
+  CONNECTING: { text: 'Connecting', flags: {} },
   OPERATIONAL: { text: 'Operational', flags: { operational: true, ready: true } },
   STARTING: { text: 'Starting', flags: { operational: true, printing: true } },
   PRINTING: { text: 'Printing', flags: { operational: true, printing: true } },
@@ -203,6 +209,115 @@ const SIM_FILE = {
   size: 1468987,
   date: Math.floor(Date.now() / 1000) - 86400,
 };
+
+const SERIAL_PORTS = ['/dev/ttyACM0', 'VIRTUAL'];
+const BAUDRATES = [250000, 230400, 115200, 57600, 38400, 19200, 9600];
+const PRINTER_PROFILES = [{ id: '_default', name: 'Default' }];
+
+// ---------------------------------------------------------------------------------------------
+// Files (OctoPrint's local storage, in memory): path -> { type: 'file'|'folder', name, path, display, size, date, hash }.
+// Folders are entries too; a path's parent folder always exists. SD card support is off.
+
+const MACHINECODE_EXTENSIONS = ['.gcode', '.gco', '.g'];
+const files = new Map();
+
+function isMachinecode(name) {
+  const lower = String(name).toLowerCase();
+  return MACHINECODE_EXTENSIONS.some((e) => lower.endsWith(e));
+}
+
+function parentOf(path) {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+function baseName(path) {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+// OctoPrint's sanitize_name, roughly: no path separators, no leading dots, whitespace to "_".
+function sanitizeName(name) {
+  const n = String(name).replace(/[\\/]/g, '').replace(/\s+/g, '_').replace(/^\.+/, '').trim();
+  return n;
+}
+
+// A request path as OctoPrint's storage sees it (no leading/trailing slashes, no empty or dot segments).
+function normalizePath(path) {
+  const parts = String(path || '').split('/').filter((x) => x !== '');
+  if (parts.some((x) => x === '.' || x === '..')) return null;
+  return parts.join('/');
+}
+
+function addFile(path, size, display) {
+  const now = Math.floor(Date.now() / 1000);
+  files.set(path, {
+    type: 'file', name: baseName(path), path, display: display || baseName(path), size, date: now,
+    hash: crypto.createHash('sha1').update(`${path}:${size}:${Date.now()}`).digest('hex'),
+    prints: { success: 0, failure: 0, last: null },
+  });
+}
+
+// Creates the folder and any missing parents; returns the paths created (outermost first).
+function ensureFolder(path) {
+  const created = [];
+  if (!path) return created;
+  const parts = path.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const p = parts.slice(0, i).join('/');
+    if (!files.has(p)) {
+      files.set(p, { type: 'folder', name: parts[i - 1], path: p, display: parts[i - 1], date: Math.floor(Date.now() / 1000) });
+      created.push(p);
+    }
+  }
+  return created;
+}
+
+addFile(SIM_FILE.path, SIM_FILE.size);
+files.get(SIM_FILE.path).date = SIM_FILE.date;
+
+function childrenOf(path) {
+  return [...files.values()]
+    .filter((e) => parentOf(e.path) === path && e.path !== '')
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function fileRefs(base, entry) {
+  const enc = entry.path.split('/').map(encodeURIComponent).join('/');
+  const refs = { resource: `${base}/api/files/local/${enc}` };
+  if (entry.type === 'file') refs.download = `${base}/downloads/files/local/${enc}`;
+  return refs;
+}
+
+// An entry as GET /api/files shows it (Retrieve response / file information item).
+function fileJson(base, entry, recursive) {
+  if (entry.type === 'folder') {
+    const kids = childrenOf(entry.path);
+    const out = {
+      name: entry.name, display: entry.display, path: entry.path, type: 'folder', typePath: ['folder'], origin: 'local',
+      refs: fileRefs(base, entry),
+    };
+    if (recursive) out.children = kids.map((k) => fileJson(base, k, true));
+    out.size = folderSize(entry.path);
+    return out;
+  }
+  const out = {
+    name: entry.name, display: entry.display, path: entry.path, type: 'machinecode', typePath: ['machinecode', 'gcode'],
+    hash: entry.hash, size: entry.size, date: entry.date, origin: 'local', refs: fileRefs(base, entry),
+    gcodeAnalysis: { estimatedPrintTime: opts.printSeconds, filament: SIM_FILAMENT },
+  };
+  if (entry.prints.last) out.prints = entry.prints;
+  return out;
+}
+
+function folderSize(path) {
+  let total = 0;
+  for (const e of files.values()) if (e.type === 'file' && e.path.startsWith(path + '/')) total += e.size;
+  return total;
+}
+
+function fileEventType() {
+  return ['machinecode', 'gcode'];
+}
 const SIM_FILAMENT = { tool0: { length: 810.2, volume: 5.36 } };
 const LAYERS = 20;
 const LAYER_HEIGHT = 0.2;
@@ -211,6 +326,9 @@ const LAYER_HEIGHT = 0.2;
 // Login sessions (OctoPrint's user manager sessions): token -> { user, mechanism, created }
 
 const loginSessions = new Map();
+
+// Request bookkeeping for tests: POST/DELETE requests to /api/ other than login/logout (-WhatIf sends none).
+const stats = { mutations: 0 };
 
 function newLoginSession(user, mechanism) {
   const token = crypto.randomBytes(32).toString('hex'); // like secrets.token_hex(): 64 hex chars
@@ -256,7 +374,13 @@ const round2 = (x) => Math.round(x * 100) / 100;
 const nowSec = () => Date.now() / 1000;
 
 const printer = {
-  stateId: 'OPERATIONAL',
+  stateId: opts.printerOffline ? 'OFFLINE' : 'OPERATIONAL',
+  // the serial connection (GET/POST /api/connection); autoconnected unless --printer-offline
+  port: opts.printerOffline ? null : SERIAL_PORTS[0],
+  baudrate: opts.printerOffline ? null : 115200,
+  connectTimers: [],
+  homeCount: 0,
+  gcode: [], // every command sent through the REST API (printer/command, printhead, tool, bed), newest last
   error: '',
   file: null,
   owner: null,
@@ -333,11 +457,99 @@ function setState(id) {
   fireEvent('PrinterStateChanged', { state_id: id, state_string: STATE_DEFS[id].text });
 }
 
+// Selects a file for printing (FileSelected), as OctoPrint's printer.select_file does.
+function selectFile(entry) {
+  printer.file = {
+    name: entry.name, path: entry.path, display: entry.display || entry.name, origin: 'local', size: entry.size, date: entry.date,
+  };
+  printer.progress = { completion: 0, filepos: 0, printTime: null, printTimeLeft: null, printTimeLeftOrigin: null };
+  fireEvent('FileSelected', { name: entry.name, path: entry.path, origin: 'local', size: entry.size, date: entry.date });
+}
+
+function unselectFile() {
+  if (!printer.file) return;
+  printer.file = null;
+  printer.progress = { completion: null, filepos: null, printTime: null, printTimeLeft: null, printTimeLeftOrigin: null };
+  fireEvent('FileDeselected', null);
+}
+
+const isOperational = () => !['OFFLINE', 'OPEN_SERIAL', 'CONNECTING'].includes(printer.stateId);
+const isActiveJob = () => ['STARTING', 'PRINTING', 'PAUSED', 'CANCELLING'].includes(printer.stateId);
+const isReady = () => printer.stateId === 'OPERATIONAL';
+
+function recordPrint(success, time) {
+  const entry = printer.file && files.get(printer.file.path);
+  if (!entry || entry.type !== 'file') return;
+  if (success) entry.prints.success++;
+  else entry.prints.failure++;
+  entry.prints.last = { success, date: Math.floor(Date.now() / 1000), printTime: time };
+}
+
+// The serial connection: Closed -> Opening serial connection -> Connecting -> Operational, one tick each.
+function connectPrinter(port, baudrate) {
+  for (const t of printer.connectTimers) clearTimeout(t);
+  printer.connectTimers = [];
+  if (printer.stateId !== 'OFFLINE') disconnectPrinter(true);
+  const p = port && port !== 'AUTO' ? port : SERIAL_PORTS[0];
+  const b = baudrate || 115200;
+  fireEvent('Connecting', null);
+  setState('OPEN_SERIAL');
+  const step = (fn, n) => printer.connectTimers.push(setTimeout(fn, opts.currentInterval * n));
+  step(() => setState('CONNECTING'), 1);
+  step(() => {
+    printer.port = p;
+    printer.baudrate = b;
+    setState('OPERATIONAL');
+    fireEvent('Connected', { port: p, baudrate: b });
+    addTerminal([`Connected to: Serial<id=0x0, open=True>(port='${p}', baudrate=${b}), starting monitor`, 'Send: M115', 'Recv: FIRMWARE_NAME:Marlin'], ['FIRMWARE_NAME:Marlin']);
+  }, 2);
+}
+
+function disconnectPrinter(quiet) {
+  for (const t of printer.connectTimers) clearTimeout(t);
+  printer.connectTimers = [];
+  if (printer.stateId === 'OFFLINE') return;
+  if (!quiet) fireEvent('Disconnecting', null);
+  if (printer.cancelTimer) {
+    clearTimeout(printer.cancelTimer);
+    printer.cancelTimer = null;
+  }
+  if (isActiveJob() && printer.file) {
+    // the serial line is gone: OctoPrint fails the job
+    const time = round2(elapsedMs() / 1000);
+    printer.error = 'Connection to the printer was closed';
+    printer.lastResult = 'failed';
+    recordPrint(false, time);
+    fireEvent('PrintFailed', { ...eventBase(), time, reason: 'error' });
+  }
+  printer.port = null;
+  printer.baudrate = null;
+  printer.tool0.target = 0;
+  printer.bed.target = 0;
+  setState('OFFLINE');
+  fireEvent('Disconnected', null);
+}
+
+function recordGcode(lines) {
+  for (const line of lines) {
+    printer.gcode.push(line);
+    const cmd = line.trim().split(/\s+/);
+    const word = (cmd[0] || '').toUpperCase();
+    const s = cmd.find((w) => /^S-?\d+(\.\d+)?$/i.test(w));
+    const value = s ? Number(s.slice(1)) : null;
+    if ((word === 'M104' || word === 'M109') && value !== null) printer.tool0.target = value;
+    if ((word === 'M140' || word === 'M190') && value !== null) printer.bed.target = value;
+    if (word === 'G28') printer.homeCount++;
+  }
+  while (printer.gcode.length > 200) printer.gcode.shift();
+  addTerminal(lines.map((l) => `Send: ${l}`).concat(lines.map(() => 'Recv: ok')), lines.map(() => 'ok'));
+}
+
 function startPrint(user) {
   if (printer.stateId !== 'OPERATIONAL') return false;
   if (!printer.file) {
-    printer.file = { ...SIM_FILE };
-    fireEvent('FileSelected', { name: SIM_FILE.name, path: SIM_FILE.path, origin: SIM_FILE.origin });
+    const entry = files.get(SIM_FILE.path);
+    selectFile(entry && entry.type === 'file' ? entry : SIM_FILE);
   }
   printer.owner = user || opts.user;
   printer.error = '';
@@ -365,6 +577,7 @@ function finishPrint() {
     printer.progress.printTimeLeft = null;
     printer.progress.printTimeLeftOrigin = null;
     printer.lastResult = 'failed';
+    recordPrint(false, time);
     fireEvent('PrintFailed', { ...eventBase(), time, reason: 'error' });
   } else {
     printer.progress = {
@@ -373,6 +586,7 @@ function finishPrint() {
     printer.lastPrintTime = time;
     printer.doneTimes.push(time);
     printer.lastResult = 'done';
+    recordPrint(true, time);
     fireEvent('PrintDone', { ...eventBase(), time });
   }
   printer.tool0.target = 0;
@@ -392,6 +606,7 @@ function cancelPrint(user) {
     printer.cancelTimer = null;
     const time = round2(printer.elapsedBefore / 1000);
     printer.lastResult = 'cancelled';
+    recordPrint(false, time);
     printer.progress.printTimeLeft = null;
     printer.progress.printTimeLeftOrigin = null;
     fireEvent('PrintCancelled', {
@@ -403,6 +618,24 @@ function cancelPrint(user) {
     printer.bed.target = 0;
     setState('OPERATIONAL');
   }, opts.currentInterval);
+  return true;
+}
+
+// POST /api/job restart (only while paused): the selected file prints again from the start.
+function restartPrint(user) {
+  if (printer.stateId !== 'PAUSED') return false;
+  printer.owner = user || opts.user;
+  printer.error = '';
+  printer.elapsedBefore = 0;
+  printer.resumedAt = Date.now();
+  printer.progress = {
+    completion: 0, filepos: 0, printTime: 0, printTimeLeft: Math.round(opts.printSeconds), printTimeLeftOrigin: 'estimate',
+  };
+  printer.currentZ = null;
+  printer.printsStarted++;
+  setState('STARTING');
+  fireEvent('PrintStarted', { ...eventBase(), user: printer.owner });
+  setState('PRINTING');
   return true;
 }
 
@@ -470,9 +703,19 @@ function tick() {
     if (frac >= 1) finishPrint();
   }
 
-  // temperatures: one data point and one M105 report per tick
+  // temperatures: one data point and one M105 report per tick (none while the printer is not connected)
   approach(printer.tool0, 21.3);
   approach(printer.bed, 20.9);
+  if (isOperational()) tickTemperatures();
+
+  // current data to every registered socket, each through its own throttle
+  const data = stateData();
+  for (const c of clients.values()) {
+    if (c.registered) c.onPrinterSendCurrentData({ ...data, progress: { ...data.progress } });
+  }
+}
+
+function tickTemperatures() {
   const point = {
     time: Math.floor(nowSec()),
     tool0: { actual: printer.tool0.actual, target: printer.tool0.target },
@@ -484,12 +727,6 @@ function tick() {
   const report = `T:${point.tool0.actual.toFixed(2)} /${point.tool0.target.toFixed(2)} B:${point.bed.actual.toFixed(2)} /${point.bed.target.toFixed(2)} @:0 B@:0`;
   printer.transmitted++;
   addTerminal(['Send: M105', `Recv: ok ${report}`], [`ok ${report}`]);
-
-  // current data to every registered socket, each through its own throttle
-  const data = stateData();
-  for (const c of clients.values()) {
-    if (c.registered) c.onPrinterSendCurrentData({ ...data, progress: { ...data.progress } });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -833,22 +1070,84 @@ function sendEmpty(res, status) {
   res.end();
 }
 
-function readBody(req) {
+const MAX_JSON_BODY = 1024 * 1024;
+const MAX_UPLOAD_BODY = 64 * 1024 * 1024;
+
+function readBodyBuffer(req, limit) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
     req.on('data', (c) => {
       size += c.length;
-      if (size > 1024 * 1024) {
+      if (size > limit) {
         reject(new Error('body too large'));
         req.destroy();
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+async function readBody(req) {
+  return (await readBodyBuffer(req, MAX_JSON_BODY)).toString('utf8');
+}
+
+// multipart/form-data as Werkzeug reads it: { fields: {name: string}, files: {name: {filename, data}} },
+// or undefined when the body does not parse. Handles quoted and unquoted parameters and RFC 5987 filename*.
+function parseMultipart(req, body) {
+  const type = String(req.headers['content-type'] || '');
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type);
+  if (!/^multipart\/form-data/i.test(type) || !m) return undefined;
+  const boundary = Buffer.from('--' + (m[1] || m[2]));
+  const result = { fields: {}, files: {} };
+  let pos = body.indexOf(boundary);
+  if (pos < 0) return undefined;
+  while (true) {
+    pos += boundary.length;
+    if (body.slice(pos, pos + 2).toString() === '--') break; // closing delimiter
+    if (body.slice(pos, pos + 2).toString() === '\r\n') pos += 2;
+    const headerEnd = body.indexOf('\r\n\r\n', pos);
+    if (headerEnd < 0) return undefined;
+    const headers = body.slice(pos, headerEnd).toString('utf8').split('\r\n');
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), boundary]), headerEnd + 4);
+    if (next < 0) return undefined;
+    const data = body.slice(headerEnd + 4, next);
+    let name = null;
+    let filename = null;
+    for (const h of headers) {
+      const i = h.indexOf(':');
+      if (i < 0 || h.slice(0, i).trim().toLowerCase() !== 'content-disposition') continue;
+      const params = {};
+      for (const part of h.slice(i + 1).split(';').slice(1)) {
+        const eq = part.indexOf('=');
+        if (eq < 0) continue;
+        const key = part.slice(0, eq).trim().toLowerCase();
+        let value = part.slice(eq + 1).trim();
+        if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+        params[key] = value;
+      }
+      name = params.name !== undefined ? params.name : null;
+      if (params['filename*'] !== undefined) {
+        const star = /^([^']*)'[^']*'(.*)$/.exec(params['filename*']);
+        try {
+          filename = star ? decodeURIComponent(star[2]) : params['filename*'];
+        } catch (e) {
+          filename = params['filename*'];
+        }
+      } else if (params.filename !== undefined) {
+        filename = params.filename;
+      }
+    }
+    if (name !== null) {
+      if (filename !== null) result.files[name] = { filename, data };
+      else result.fields[name] = data.toString('utf8');
+    }
+    pos = next + 2;
+  }
+  return result;
 }
 
 // JSON (or form-encoded) request body as an object; undefined when it does not parse.
@@ -966,7 +1265,70 @@ async function handleApi(req, res, url, method, path) {
   if (path === '/api/server' && method === 'GET') {
     return sendJson(res, 200, { version: OCTOPRINT_VERSION, safemode: null });
   }
+  if (method === 'POST' || method === 'DELETE') stats.mutations++;
+  const base = `http://${req.headers.host || `127.0.0.1:${boundPort}`}`;
+  const error = (status, message) => sendJson(res, status, { error: message });
+  const jsonBody = async () => {
+    const text = await readBody(req);
+    const type = String(req.headers['content-type'] || '');
+    if (!type.includes('application/json')) return { bad: error(400, 'Expected content-type JSON') };
+    const data = parseBody(req, text);
+    if (data === undefined) return { bad: error(400, 'Malformed JSON body or wrong content type in request') };
+    return { data };
+  };
+  // get_json_command_from_request: a JSON body with a known "command" and its mandatory parameters
+  const commandBody = async (valid) => {
+    const { data, bad } = await jsonBody();
+    if (bad) return { bad };
+    if (typeof data.command !== 'string' || !(data.command in valid)) return { bad: error(400, 'command is invalid') };
+    for (const p of valid[data.command]) {
+      if (!(p in data)) return { bad: error(400, `Mandatory parameter ${p} missing for command ${data.command}`) };
+    }
+    return { data };
+  };
+  const notOperational = () => error(409, 'Printer is not operational');
+  const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+
+  // ---- connection
+  if (path === '/api/connection' && method === 'GET') {
+    const connected = printer.stateId !== 'OFFLINE';
+    return sendJson(res, 200, {
+      current: {
+        state: connected ? STATE_DEFS[printer.stateId].text : 'Closed',
+        port: printer.port,
+        baudrate: printer.baudrate,
+        printerProfile: '_default',
+      },
+      options: {
+        ports: SERIAL_PORTS,
+        baudrates: BAUDRATES,
+        printerProfiles: PRINTER_PROFILES,
+        portPreference: SERIAL_PORTS[0],
+        baudratePreference: 115200,
+        printerProfilePreference: '_default',
+        autoconnect: !opts.printerOffline,
+      },
+    });
+  }
+  if (path === '/api/connection' && method === 'POST') {
+    const { data, bad } = await commandBody({ connect: [], disconnect: [], fake_ack: [] });
+    if (bad) return bad;
+    if (data.command === 'connect') {
+      if ('port' in data && !SERIAL_PORTS.includes(data.port) && data.port !== 'AUTO') return error(400, `Invalid port: ${data.port}`);
+      if ('baudrate' in data && !BAUDRATES.includes(data.baudrate) && data.baudrate !== 0) return error(400, `Invalid baudrate: ${data.baudrate}`);
+      if ('printerProfile' in data && !PRINTER_PROFILES.some((x) => x.id === data.printerProfile)) {
+        return error(400, `Invalid printer profile: ${data.printerProfile}`);
+      }
+      connectPrinter(data.port, data.baudrate);
+    } else if (data.command === 'disconnect') {
+      disconnectPrinter(false);
+    }
+    return sendEmpty(res, 204);
+  }
+
+  // ---- printer
   if (path === '/api/printer' && method === 'GET') {
+    if (!isOperational()) return notOperational();
     const d = stateData();
     return sendJson(res, 200, {
       temperature: {
@@ -977,28 +1339,253 @@ async function handleApi(req, res, url, method, path) {
       state: d.state,
     });
   }
+  if (path === '/api/printer/tool' && method === 'POST') {
+    if (!isOperational()) return notOperational();
+    const { data, bad } = await commandBody({ select: ['tool'], target: ['targets'], offset: ['offsets'], extrude: ['amount'], flowrate: ['factor'] });
+    if (bad) return bad;
+    if (data.command === 'target') {
+      const targets = data.targets;
+      if (targets === null || typeof targets !== 'object' || Array.isArray(targets)) return error(400, 'targets must be an object');
+      for (const [tool, value] of Object.entries(targets)) {
+        if (!/^tool\d+$/.test(tool)) return error(400, `Invalid target for setting temperature: ${tool}`);
+        if (!isNumber(value)) return error(400, `Not a number for ${tool}: ${JSON.stringify(value)}`);
+      }
+      const lines = [];
+      for (const [tool, value] of Object.entries(targets)) {
+        if (tool === 'tool0') printer.tool0.target = value; // the simulated printer has one extruder
+        lines.push(`M104 T${tool.slice(4)} S${value}`);
+      }
+      printer.gcode.push(...lines);
+    } else if (data.command === 'extrude' && printer.stateId === 'PRINTING') {
+      return error(409, 'Printer is currently printing');
+    }
+    return sendEmpty(res, 204);
+  }
+  if (path === '/api/printer/bed' && method === 'POST') {
+    if (!isOperational()) return notOperational();
+    const { data, bad } = await commandBody({ target: ['target'], offset: ['offset'] });
+    if (bad) return bad;
+    if (data.command === 'target') {
+      if (!isNumber(data.target)) return error(400, `Not a number: ${JSON.stringify(data.target)}`);
+      printer.bed.target = data.target;
+      printer.gcode.push(`M140 S${data.target}`);
+    }
+    return sendEmpty(res, 204);
+  }
+  if (path === '/api/printer/printhead' && method === 'POST') {
+    const { data, bad } = await commandBody({ jog: [], home: ['axes'], feedrate: ['factor'] });
+    if (bad) return bad;
+    if (!isOperational() || (printer.stateId === 'PRINTING' && data.command !== 'feedrate')) {
+      return error(409, 'Printer is not operational or currently printing');
+    }
+    if (data.command === 'home') {
+      const axes = Array.isArray(data.axes) ? data.axes : [data.axes];
+      for (const axis of axes) if (!['x', 'y', 'z'].includes(axis)) return error(400, `Invalid axis: ${axis}`);
+      recordGcode([`G28 ${axes.map((a) => a.toUpperCase() + '0').join(' ')}`]);
+    }
+    return sendEmpty(res, 204);
+  }
+  if (path === '/api/printer/command' && method === 'POST') {
+    if (!isOperational()) return notOperational();
+    const { data, bad } = await jsonBody();
+    if (bad) return bad;
+    if ('command' in data && 'commands' in data) return error(400, "'command' and 'commands' are mutually exclusive");
+    if (!('command' in data || 'commands' in data || 'script' in data)) return error(400, "Need one of 'command', 'commands' or 'script'");
+    if ('script' in data) return error(404, `Unknown script: ${data.script}`);
+    let commands = 'command' in data ? [data.command] : data.commands;
+    if (!Array.isArray(commands)) return error(400, "'commands' needs to be a list");
+    commands = commands.map(String);
+    recordGcode(commands);
+    return sendEmpty(res, 204);
+  }
+
+  // ---- job
   if (path === '/api/job' && method === 'GET') {
     const d = stateData();
     return sendJson(res, 200, { job: d.job, progress: d.progress, state: d.state.text, error: printer.error });
   }
   if (path === '/api/job' && method === 'POST') {
-    const data = parseBody(req, await readBody(req));
-    if (data === undefined) return sendJson(res, 400, { error: 'Malformed JSON body or wrong content type in request' });
-    let ok;
+    if (!isOperational()) return notOperational();
+    const { data, bad } = await commandBody({ start: [], restart: [], pause: [], cancel: [] });
+    if (bad) return bad;
+    const active = isActiveJob();
     switch (data.command) {
-      case 'start': ok = startPrint(who.user); break;
-      case 'cancel': ok = cancelPrint(who.user); break;
+      case 'start':
+        if (active) return error(409, "Printer already has an active print job, did you mean 'restart'?");
+        // OctoPrint's start_print silently does nothing without a selected file: 204 all the same
+        if (printer.file) startPrint(who.user);
+        break;
+      case 'restart':
+        if (printer.stateId !== 'PAUSED') return error(409, 'Printer does not have an active print job or is not paused');
+        restartPrint(who.user);
+        break;
       case 'pause': {
+        if (!active) return error(409, "Printer is neither printing nor paused, 'pause' command cannot be performed");
         const action = data.action === undefined ? 'toggle' : data.action;
-        if (!['pause', 'resume', 'toggle'].includes(action)) return sendJson(res, 400, { error: `Unknown action: ${action}` });
-        ok = pausePrint(action, who.user);
+        if (!['pause', 'resume', 'toggle'].includes(action)) {
+          return error(400, `Unknown action '${action}', allowed values for action parameter are 'pause', 'resume' and 'toggle'`);
+        }
+        pausePrint(action, who.user); // pausing a paused job (or resuming a running one) is a no-op
         break;
       }
-      default: return sendJson(res, 400, { error: 'command is invalid' });
+      case 'cancel':
+        if (!active) return error(409, "Printer is neither printing nor paused, 'cancel' command cannot be performed");
+        if (printer.stateId !== 'CANCELLING') cancelPrint(who.user);
+        break;
+      default:
+        break;
     }
-    return ok ? sendEmpty(res, 204) : sendJson(res, 409, { error: `Printer is not in a state for ${data.command}` });
+    return sendEmpty(res, 204);
+  }
+
+  // ---- files
+  if (path === '/api/files' && method === 'GET') {
+    const recursive = truthy(url.searchParams.get('recursive') || 'false');
+    const list = childrenOf('').map((e) => fileJson(base, e, recursive));
+    return sendJson(res, 200, { files: list, free: 3200000000, total: 16000000000 });
+  }
+  const filesMatch = /^\/api\/files\/([^/]+)(?:\/(.+))?$/.exec(path);
+  if (filesMatch) {
+    const location = filesMatch[1];
+    let filePath = null;
+    if (filesMatch[2] !== undefined) {
+      try {
+        filePath = normalizePath(decodeURIComponent(filesMatch[2]));
+      } catch (e) {
+        filePath = null;
+      }
+      if (filePath === null || filePath === '') return error(404, 'File not found');
+    }
+    if (location !== 'local' && location !== 'sdcard') return error(404, `Unknown location: ${location}`);
+    if (location === 'sdcard') {
+      // SD card support is off in this simulator (OctoPrint answers 404 then)
+      if (method === 'GET' && filePath === null) return sendJson(res, 200, { files: [] });
+      return error(404, 'SD card support is disabled');
+    }
+    if (filePath === null && method === 'GET') {
+      const recursive = truthy(url.searchParams.get('recursive') || 'false');
+      return sendJson(res, 200, { files: childrenOf('').map((e) => fileJson(base, e, recursive)), free: 3200000000, total: 16000000000 });
+    }
+    if (filePath === null && method === 'POST') return uploadOrCreateFolder(req, res, base, who);
+    const entry = files.get(filePath);
+    if (method === 'GET') {
+      if (!entry) return error(404, 'File not found');
+      return sendJson(res, 200, fileJson(base, entry, truthy(url.searchParams.get('recursive') || 'false')));
+    }
+    if (method === 'POST') {
+      const { data, bad } = await commandBody({ select: [], unselect: [], slice: [], analyse: [], copy: ['destination'], move: ['destination'] });
+      if (bad) return bad;
+      if (data.command === 'select') {
+        if (!entry || entry.type !== 'file') return error(404, 'File not found');
+        if (!isMachinecode(entry.name)) return error(415, 'Cannot select file for printing, not a machinecode file');
+        if (!isReady()) return error(409, 'Printer is already printing, cannot select a new file');
+        selectFile(entry);
+        if (truthy(data.print === undefined ? false : data.print)) startPrint(who.user);
+        return sendEmpty(res, 204);
+      }
+      if (data.command === 'unselect') {
+        if (!isReady()) return error(409, 'Printer is already printing, cannot unselect current file');
+        if (!printer.file) return error(409, 'Cannot unselect current file when there is no file selected');
+        if (filePath !== printer.file.path && filePath !== 'current') return error(400, 'Only the currently selected file can be unselected');
+        unselectFile();
+        return sendEmpty(res, 204);
+      }
+      if (!entry) return error(404, 'File not found');
+      return error(400, `Command ${data.command} is not supported by the simulator`);
+    }
+    if (method === 'DELETE') {
+      if (!entry) return error(404, 'File not found');
+      const inUse = isActiveJob() && printer.file
+        && (printer.file.path === entry.path || printer.file.path.startsWith(entry.path + '/'));
+      if (inUse) {
+        return error(409, entry.type === 'file'
+          ? 'Trying to delete a file that is currently in use'
+          : 'Trying to delete a folder that contains a file that is currently in use');
+      }
+      if (printer.file && (printer.file.path === entry.path || printer.file.path.startsWith(entry.path + '/'))) unselectFile();
+      if (entry.type === 'file') {
+        files.delete(entry.path);
+        fireEvent('FileRemoved', { storage: 'local', path: entry.path, name: entry.name, type: fileEventType(), operation: 'remove' });
+      } else {
+        for (const p of [...files.keys()]) if (p === entry.path || p.startsWith(entry.path + '/')) files.delete(p);
+        fireEvent('FolderRemoved', { storage: 'local', path: entry.path, name: entry.name });
+      }
+      fireEvent('UpdatedFiles', { type: 'printables' });
+      return sendEmpty(res, 204);
+    }
   }
   return sendJson(res, 404, { error: 'Not found' });
+}
+
+// POST /api/files/local: a multipart upload ("file" plus select/print/path/noOverwrite) or a new folder ("foldername").
+async function uploadOrCreateFolder(req, res, base, who) {
+  const error = (status, message) => sendJson(res, status, { error: message });
+  let body;
+  try {
+    body = await readBodyBuffer(req, MAX_UPLOAD_BODY);
+  } catch (e) {
+    return error(413, 'Request entity too large');
+  }
+  const form = parseMultipart(req, body);
+  if (!form) return error(400, 'No file to upload and no folder to create');
+  const field = (name) => form.fields[name];
+  if (form.files.file) {
+    const upload = form.files.file;
+    const folder = field('path') ? normalizePath(field('path')) : normalizePath(parentOf(upload.filename));
+    const name = sanitizeName(field('filename') || baseName(String(upload.filename).replace(/\\/g, '/')));
+    if (folder === null || !name) return error(400, 'Can not upload file, invalid file name');
+    if (!isMachinecode(name)) return error(415, 'Could not upload file, invalid type');
+    const full = folder ? `${folder}/${name}` : name;
+    const existing = files.get(full);
+    if (existing && existing.type === 'folder') return error(409, 'A folder of that name exists already');
+    if (isActiveJob() && printer.file && printer.file.path === full) return error(409, 'Trying to overwrite file that is currently being printed');
+    if (existing && truthy(field('noOverwrite') || 'false')) return error(409, 'File already exists and noOverwrite was set');
+    const selectRequest = truthy(field('select') || 'false');
+    const printRequest = truthy(field('print') || 'false');
+    const effectivePrint = printRequest && isReady();
+    const effectiveSelect = (selectRequest || printRequest) && isReady();
+    const reselect = !!(printer.file && printer.file.path === full);
+
+    for (const created of ensureFolder(folder)) {
+      fireEvent('FolderAdded', { storage: 'local', path: created, name: baseName(created) });
+    }
+    addFile(full, upload.data.length, name);
+    fireEvent('FileAdded', { storage: 'local', path: full, name, type: fileEventType(), operation: 'add' });
+    fireEvent('UpdatedFiles', { type: 'printables' });
+    if (effectiveSelect || reselect) selectFile(files.get(full));
+    if (effectivePrint) startPrint(who.user);
+    fireEvent('Upload', {
+      name, path: full, target: 'local', select: selectRequest, print: printRequest,
+      effective_select: effectiveSelect, effective_print: effectivePrint,
+    });
+    const location = fileRefs(base, files.get(full)).resource;
+    return sendJson(res, 201, {
+      files: { local: { name, path: full, origin: 'local', refs: fileRefs(base, files.get(full)) } },
+      done: true,
+      effectiveSelect,
+      effectivePrint,
+    }, { Location: location });
+  }
+  if (field('foldername') !== undefined) {
+    const parent = field('path') ? normalizePath(field('path')) : '';
+    const name = sanitizeName(field('foldername'));
+    if (parent === null) return error(400, 'Could not create folder, invalid directory');
+    if (!name) return error(400, 'folder name is empty');
+    if (isMachinecode(name)) return error(409, "Can't create folder, please try another name");
+    const full = parent ? `${parent}/${name}` : name;
+    const existing = files.get(full);
+    if (existing && existing.type === 'file') return error(409, 'A file of that name exists already');
+    for (const created of ensureFolder(full)) {
+      fireEvent('FolderAdded', { storage: 'local', path: created, name: baseName(created) });
+    }
+    fireEvent('UpdatedFiles', { type: 'printables' });
+    const entry = files.get(full);
+    return sendJson(res, 201, {
+      folder: { name, path: full, origin: 'local', refs: fileRefs(base, entry) },
+      done: true,
+    }, { Location: fileRefs(base, entry).resource });
+  }
+  return error(400, 'No file to upload and no folder to create');
 }
 
 const CLOSE_REASONS = { 1000: 'Normal closure', 1011: 'Internal error', 3000: 'Go away!' };
@@ -1042,6 +1629,21 @@ async function handleTest(req, res, url, method, path) {
         fail: opts.fail,
       },
       currentIntervalMs: opts.currentInterval,
+      printer: {
+        connection: printer.stateId === 'OFFLINE' ? 'Closed' : STATE_DEFS[printer.stateId].text,
+        port: printer.port,
+        baudrate: printer.baudrate,
+        toolActual: printer.tool0.actual,
+        toolTarget: printer.tool0.target,
+        bedActual: printer.bed.actual,
+        bedTarget: printer.bed.target,
+        homeCount: printer.homeCount,
+        gcode: printer.gcode.slice(),
+        selected: printer.file ? printer.file.path : null,
+      },
+      files: [...files.values()].map((e) => ({ path: e.path, type: e.type, size: e.type === 'file' ? e.size : null }))
+        .sort((a, b) => a.path.localeCompare(b.path)),
+      mutations: stats.mutations,
     });
   }
   if (method !== 'POST') return sendJson(res, 404, { error: 'Not found' });
@@ -1051,6 +1653,13 @@ async function handleTest(req, res, url, method, path) {
     return startPrint(url.searchParams.get('user') || opts.user)
       ? sendJson(res, 200, { started: true })
       : sendJson(res, 409, { started: false, state: STATE_DEFS[printer.stateId].text });
+  }
+  if (path === '/test/api-key') {
+    // rotates the API key (the old one gets 403 from now on), as when a user regenerates it
+    const key = url.searchParams.get('key');
+    if (!key) return sendJson(res, 400, { error: 'key is required' });
+    opts.apiKey = key;
+    return sendJson(res, 200, { changed: true });
   }
   if (path === '/test/reauth') {
     const reason = url.searchParams.get('reason') || 'stale';

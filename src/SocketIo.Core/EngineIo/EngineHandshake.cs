@@ -37,22 +37,38 @@ namespace SocketIo.Core.EngineIo
                 if (root.TryGetProperty("upgrades", out var list) && list.ValueKind == JsonValueKind.Array)
                     foreach (var item in list.EnumerateArray())
                         if (item.ValueKind == JsonValueKind.String) upgrades.Add(item.GetString()!);
+                double maxPayload = ReadNumber(root, "maxPayload", 0);
                 return new EngineHandshake(
                     sid.GetString()!,
                     upgrades,
-                    TimeSpan.FromMilliseconds(ReadNumber(root, "pingInterval", 25000)),
-                    TimeSpan.FromMilliseconds(ReadNumber(root, "pingTimeout", 20000)),
-                    (long)ReadNumber(root, "maxPayload", 0));
+                    ReadMilliseconds(root, "pingInterval", 25000),
+                    ReadMilliseconds(root, "pingTimeout", 20000),
+                    maxPayload >= long.MaxValue ? long.MaxValue : (long)maxPayload);
             }
             catch (JsonException e)
             {
                 throw new SocketIoProtocolException("The Engine.IO open packet is not valid JSON.", e);
             }
+            catch (InvalidOperationException e)
+            {
+                throw new SocketIoProtocolException("The Engine.IO open packet holds a string that is not valid UTF-8/UTF-16.", e);
+            }
         }
 
+        /// <summary>A timer value; beyond int.MaxValue ms (24.8 days) no timer can be armed with it, and no server means it.</summary>
+        private static TimeSpan ReadMilliseconds(JsonElement root, string name, double fallback)
+        {
+            double value = ReadNumber(root, name, fallback);
+            if (value > int.MaxValue)
+                throw new SocketIoProtocolException($"The Engine.IO open packet's '{name}' ({value} ms) is out of range.");
+            return TimeSpan.FromMilliseconds(value);
+        }
+
+        /// <summary>A non-negative number, or the fallback when the property is missing, not a number, negative or not finite.</summary>
         private static double ReadNumber(JsonElement root, string name, double fallback) =>
-            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.GetDouble() >= 0
-                ? value.GetDouble()
+            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            && value.TryGetDouble(out double number) && number >= 0 && !double.IsInfinity(number)
+                ? number
                 : fallback;
     }
 }

@@ -22,6 +22,20 @@ namespace SocketIo.Core.EngineIo
         public static EnginePacket DecodeBinary(ReadOnlyMemory<byte> frame) =>
             new EnginePacket(EnginePacketType.Message, frame, isBinary: true);
 
+        /// <summary>A binary message sent as base64 text (after the <c>b</c>): polling payloads, and WebSocket text
+        /// frames of a <c>b64=1</c> (forceBase64) session.</summary>
+        public static EnginePacket DecodeBase64(ReadOnlyMemory<byte> base64)
+        {
+            byte[] bytes;
+            try { bytes = Convert.FromBase64String(Encoding.ASCII.GetString(base64.ToArray())); }
+            catch (FormatException e) { throw new SocketIoProtocolException("Invalid base64 in a binary Engine.IO packet.", e); }
+            return DecodeBinary(bytes);
+        }
+
+        /// <summary>Bytes one frame takes in a polling payload (binary as <c>b</c>+base64), or as a forceBase64 WebSocket frame.</summary>
+        public static long EncodedLength(OutgoingFrame frame, bool binaryAsBase64) =>
+            frame.IsBinary && binaryAsBase64 ? 1 + 4L * ((frame.Bytes.Count + 2) / 3) : frame.Bytes.Count;
+
         public static OutgoingFrame EncodeText(EnginePacketType type, string? payload = null)
         {
             int length = 1 + (payload == null ? 0 : Encoding.UTF8.GetByteCount(payload));

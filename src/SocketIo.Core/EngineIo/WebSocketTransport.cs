@@ -2,61 +2,89 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Net.WebSockets;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using SocketIo.Core.EngineIo.Tls;
 
 namespace SocketIo.Core.EngineIo
 {
     /// <summary>
     /// Engine.IO over one WebSocket: one packet per frame, text frames with the type digit, binary frames as bare
-    /// messages. The receive loop only decodes frames and hands them to <see cref="PacketReceived"/>; sends are
-    /// serialized so the frames of one Socket.IO packet (text + attachments) never interleave with another's.
+    /// messages (or <c>b</c>+base64 text frames with forceBase64, both ways). The receive loop only decodes frames and
+    /// hands them over; writes are serialized so the frames of one Socket.IO packet never interleave with another's.
     /// </summary>
-    internal sealed class WebSocketTransport : IDisposable
+    internal sealed class WebSocketTransport : EngineTransport
     {
         private const int InitialReceiveBuffer = 16 * 1024;
 
         private readonly EngineOptions _options;
+        private readonly CertificateValidator _validator;
         private readonly ClientWebSocket _socket = new ClientWebSocket();
         private readonly SemaphoreSlim _sendLock = new SemaphoreSlim(1, 1);
         private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
-        private int _closed;
 
-        public WebSocketTransport(EngineOptions options)
+        public WebSocketTransport(EngineOptions options, CertificateValidator validator)
         {
             _options = options;
-            _socket.Options.KeepAliveInterval = TimeSpan.Zero; // Engine.IO has its own heartbeat
-            _socket.Options.Cookies = options.Cookies;
-            foreach (var header in options.Headers) _socket.Options.SetRequestHeader(header.Key, header.Value);
+            _validator = validator;
         }
 
-        public string Name => "websocket";
+        public override string Name => WebSocketName;
 
-        /// <summary>Called on the receive loop, one packet at a time, in order.</summary>
-        public Action<EnginePacket>? PacketReceived { get; set; }
-
-        /// <summary>Called once when the socket ends for any reason but <see cref="CloseAsync"/>.</summary>
-        public Action<string, Exception?>? Closed { get; set; }
-
-        public async Task OpenAsync(Uri uri, CancellationToken cancellationToken)
+        public override async Task OpenAsync(string? sid, CancellationToken cancellationToken)
         {
-            await _socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
+            var uri = _options.BuildWebSocketUri(sid);
+            var endpoint = uri.GetLeftPart(UriPartial.Path); // user query values may carry tokens
+            IDisposable? registration = null;
+            try
+            {
+                registration = TransportSecurity.Configure(_socket.Options, _options, _validator, uri);
+                await _socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Dispose();
+                throw;
+            }
+            catch (SocketIoException)
+            {
+                Dispose();
+                throw;
+            }
+            catch (Exception e) when (e is WebSocketException || e is System.Net.Http.HttpRequestException || e is System.IO.IOException
+                || e is System.Security.Authentication.AuthenticationException || e is System.Net.WebException || e is ObjectDisposedException)
+            {
+                Dispose();
+                throw (Exception?)TransportSecurity.AsCertificateFailure(e, _validator, endpoint)
+                    ?? new SocketIoConnectFailedException($"Could not open a WebSocket to {endpoint}: {Cause(e)}", e);
+            }
+            finally
+            {
+                registration?.Dispose();
+            }
             _ = Task.Run(ReceiveLoopAsync);
         }
 
-        public async Task SendAsync(IReadOnlyList<OutgoingFrame> frames, CancellationToken cancellationToken)
+        public override async Task WriteAsync(IReadOnlyList<OutgoingFrame> frames, CancellationToken cancellationToken)
         {
             await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                // Once started, a group is written whole: cancelling a WebSocket send mid-frame aborts the socket.
+                // Once started, a batch is written whole: cancelling a WebSocket send mid-frame aborts the socket.
                 foreach (var frame in frames)
                 {
+                    if (frame.IsBinary && _options.ForceBase64)
+                    {
+                        var text = "b" + Convert.ToBase64String(frame.Bytes.Array!, frame.Bytes.Offset, frame.Bytes.Count);
+                        await _socket.SendAsync(new ArraySegment<byte>(Encoding.ASCII.GetBytes(text)), WebSocketMessageType.Text, true, _lifetime.Token).ConfigureAwait(false);
+                        continue;
+                    }
                     var type = frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
                     await _socket.SendAsync(frame.Bytes, type, endOfMessage: true, _lifetime.Token).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is WebSocketException || e is ObjectDisposedException || e is OperationCanceledException)
+            catch (Exception e) when (e is WebSocketException || e is ObjectDisposedException || e is OperationCanceledException || e is InvalidOperationException)
             {
                 Fail(DisconnectReasons.TransportError, e);
                 throw new SocketIoNotConnectedException("The connection was lost while sending: " + e.Message);
@@ -68,9 +96,9 @@ namespace SocketIo.Core.EngineIo
         }
 
         /// <summary>Client-initiated close: a normal WebSocket close, bounded in time, then the socket is gone.</summary>
-        public async Task CloseAsync()
+        public override async Task CloseAsync()
         {
-            if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+            if (!MarkEnded()) return;
             try
             {
                 if (_socket.State == WebSocketState.Open)
@@ -79,20 +107,19 @@ namespace SocketIo.Core.EngineIo
                     await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, timeout.Token).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is WebSocketException || e is OperationCanceledException || e is ObjectDisposedException)
+            catch (Exception e) when (e is WebSocketException || e is OperationCanceledException || e is ObjectDisposedException || e is InvalidOperationException)
             {
                 // The peer is gone already; nothing left to close politely.
             }
             finally
             {
-                Dispose();
+                Release();
             }
         }
 
-        public void Dispose()
+        protected override void Release()
         {
-            Interlocked.Exchange(ref _closed, 1);
-            _lifetime.Cancel();
+            try { _lifetime.Cancel(); } catch (ObjectDisposedException) { }
             _socket.Abort();
             _socket.Dispose();
         }
@@ -106,21 +133,27 @@ namespace SocketIo.Core.EngineIo
                 while (true)
                 {
                     if (count == buffer.Length) buffer = Grow(buffer, count);
-                    var result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), _lifetime.Token).ConfigureAwait(false);
+                    // Never more than one byte past the limit: enough to know a message is too large without buffering it
+                    // (the pool's buffers are larger than asked for, so their size is no limit).
+                    int room = (int)Math.Min(buffer.Length - count, (long)_options.MaxIncomingMessageBytes - count + 1);
+                    var result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, room), _lifetime.Token).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         Fail(DisconnectReasons.TransportClose, null);
                         return;
                     }
                     count += result.Count;
+                    if (count > _options.MaxIncomingMessageBytes) throw TooLarge();
                     if (!result.EndOfMessage) continue;
 
                     var frame = new ReadOnlyMemory<byte>(buffer, 0, count);
-                    var packet = result.MessageType == WebSocketMessageType.Binary
-                        ? EnginePacketCodec.DecodeBinary(frame)
-                        : EnginePacketCodec.DecodeText(frame);
+                    EnginePacket packet;
+                    if (result.MessageType == WebSocketMessageType.Binary) packet = EnginePacketCodec.DecodeBinary(frame);
+                    else if (count > 0 && buffer[0] == (byte)'b') packet = EnginePacketCodec.DecodeBase64(frame.Slice(1)); // b64=1 sessions
+                    else packet = EnginePacketCodec.DecodeText(frame);
                     count = 0;
-                    PacketReceived?.Invoke(packet);
+                    if (IsEnded) return;
+                    Deliver(packet);
                     if (buffer.Length > InitialReceiveBuffer) buffer = Shrink(buffer);
                 }
             }
@@ -128,7 +161,7 @@ namespace SocketIo.Core.EngineIo
             {
                 Fail(DisconnectReasons.ParseError, e);
             }
-            catch (Exception e) when (Volatile.Read(ref _closed) != 0 && (e is OperationCanceledException || e is WebSocketException || e is ObjectDisposedException))
+            catch (Exception e) when (IsEnded && (e is OperationCanceledException || e is WebSocketException || e is ObjectDisposedException))
             {
                 // Closed on purpose: the loop just ends.
             }
@@ -144,13 +177,15 @@ namespace SocketIo.Core.EngineIo
 
         private byte[] Grow(byte[] buffer, int count)
         {
-            if (buffer.Length >= _options.MaxIncomingMessageBytes)
-                throw new SocketIoProtocolException($"The server sent a message larger than {_options.MaxIncomingMessageBytes} bytes.");
+            if (buffer.Length >= _options.MaxIncomingMessageBytes) throw TooLarge();
             var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxIncomingMessageBytes));
             Buffer.BlockCopy(buffer, 0, larger, 0, count);
             ArrayPool<byte>.Shared.Return(buffer);
             return larger;
         }
+
+        private SocketIoProtocolException TooLarge() =>
+            new SocketIoProtocolException($"The server sent a message larger than {_options.MaxIncomingMessageBytes} bytes (the connection's maximum message size).");
 
         private static byte[] Shrink(byte[] buffer)
         {
@@ -158,11 +193,11 @@ namespace SocketIo.Core.EngineIo
             return ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
         }
 
-        private void Fail(string reason, Exception? error)
+        internal static string Cause(Exception e)
         {
-            if (Interlocked.Exchange(ref _closed, 1) != 0) return;
-            Dispose();
-            Closed?.Invoke(reason, error);
+            var inner = e.InnerException;
+            while (inner?.InnerException != null && inner.Message == e.Message) inner = inner.InnerException;
+            return inner != null && inner.Message != e.Message ? $"{e.Message} ({inner.Message})" : e.Message;
         }
     }
 }

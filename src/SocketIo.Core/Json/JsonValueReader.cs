@@ -7,7 +7,7 @@ namespace SocketIo.Core.Json
     /// <summary>
     /// Reads JSON straight from UTF-8 into the factory's objects. Numbers: Int32 when they fit, else Int64, else Double.
     /// With attachments, Socket.IO placeholders (<c>{"_placeholder":true,"num":n}</c>) become the attachment bytes.
-    /// Throws only <see cref="SocketIoProtocolException"/>.
+    /// Throws only <see cref="SocketIoProtocolException"/>, also for strings that are not valid UTF-8 or UTF-16.
     /// </summary>
     public static class JsonValueReader
     {
@@ -29,6 +29,11 @@ namespace SocketIo.Core.Json
             {
                 throw new SocketIoProtocolException("Invalid JSON: " + e.Message, e);
             }
+            catch (InvalidOperationException e)
+            {
+                // A string that is not valid UTF-8, or escapes that are not valid UTF-16 (a lone surrogate).
+                throw new SocketIoProtocolException("Invalid string in JSON: " + e.Message, e);
+            }
         }
 
         /// <summary>Reads a JSON array into object?[] (its items through the factory); anything else is a protocol error.</summary>
@@ -46,6 +51,11 @@ namespace SocketIo.Core.Json
             catch (JsonException e)
             {
                 throw new SocketIoProtocolException("Invalid JSON: " + e.Message, e);
+            }
+            catch (InvalidOperationException e)
+            {
+                // A string that is not valid UTF-8, or escapes that are not valid UTF-16 (a lone surrogate).
+                throw new SocketIoProtocolException("Invalid string in JSON: " + e.Message, e);
             }
         }
 
@@ -68,7 +78,9 @@ namespace SocketIo.Core.Json
         {
             if (reader.TryGetInt32(out int i)) return i;
             if (reader.TryGetInt64(out long l)) return l;
-            return reader.GetDouble();
+            if (reader.TryGetDouble(out double d)) return d;
+            // Beyond double's range (1e999): JSON.parse gives ±Infinity, and so does this, on every runtime.
+            return reader.ValueSpan[0] == (byte)'-' ? double.NegativeInfinity : double.PositiveInfinity;
         }
 
         private static object?[] ReadItems(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments)

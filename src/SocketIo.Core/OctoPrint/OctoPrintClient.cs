@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core.Dispatch;
+using SocketIo.Core.OctoPrint.Rest;
 using SocketIo.Core.SockJs;
 
 namespace SocketIo.Core.OctoPrint
@@ -38,7 +39,11 @@ namespace SocketIo.Core.OctoPrint
             var handler = new HttpClientHandler { CookieContainer = options.Cookies, UseCookies = true };
             _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
             Dispatcher = new SerialDispatcher(e => HandlerError?.Invoke(e));
+            Rest = new OctoPrintRestClient(_http, options);
         }
+
+        /// <summary>OctoPrint's REST API on this connection's HTTP client, cookies and credentials.</summary>
+        public OctoPrintRestClient Rest { get; }
 
         public OctoPrintClientOptions Options => _options;
 

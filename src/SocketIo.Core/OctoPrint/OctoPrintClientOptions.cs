@@ -72,6 +72,12 @@ namespace SocketIo.Core.OctoPrint
         /// <summary>No SockJS frame for this long (OctoPrint sends <c>h</c> every 25 s) → the connection is dead (1006).</summary>
         public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+        /// <summary>The longest a REST request (<see cref="OctoPrintClient.Rest"/>) may take, uploads excepted.</summary>
+        public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>The longest an upload may take.</summary>
+        public TimeSpan UploadTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
         /// <summary>How the client waits between reconnect attempts; replace it to test the schedule without waiting.</summary>
         public Func<TimeSpan, CancellationToken, Task> Delay { get; set; } = (delay, token) => Task.Delay(delay, token);
 
@@ -89,6 +95,8 @@ namespace SocketIo.Core.OctoPrint
             if (UserName != null && UserName.IndexOf(':') >= 0)
                 throw new ArgumentException("An OctoPrint user name containing ':' cannot authenticate the push socket.", nameof(UserName));
             if (ConnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), "The connect timeout must be positive.");
+            if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RequestTimeout), "The request timeout must be positive.");
+            if (UploadTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(UploadTimeout), "The upload timeout must be positive.");
             if (ThrottleWindow < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleWindow), "The throttle window holds at least one measurement.");
             if (ValueFactory == null) throw new ArgumentNullException(nameof(ValueFactory));
             if (Delay == null) throw new ArgumentNullException(nameof(Delay));

@@ -122,8 +122,10 @@ namespace SocketIo.Core.OctoPrint
             }
         }
 
-        /// <summary>OctoPrint's <c>error</c> field, else a short plain-text body, else the status text.</summary>
-        private static string ServerMessage(byte[] body, HttpResponseMessage response)
+        /// <summary>OctoPrint's <c>error</c> field (1.8+ answers API errors as <c>{"error": "..."}</c>), else a short text
+        /// body (older versions answer <c>make_response("Printer is not operational", 409)</c>, served as text/html;
+        /// Werkzeug's own error pages put the description in a paragraph), else the status text.</summary>
+        internal static string ServerMessage(byte[] body, HttpResponseMessage response)
         {
             try
             {
@@ -135,8 +137,20 @@ namespace SocketIo.Core.OctoPrint
             catch (JsonException)
             {
                 var mediaType = response.Content.Headers.ContentType?.MediaType;
-                if (mediaType == "text/plain" && body.Length > 0 && body.Length <= MaxServerMessage)
-                    return Shorten(Encoding.UTF8.GetString(body).Trim());
+                if ((mediaType == "text/plain" || mediaType == "text/html") && body.Length > 0 && body.Length <= 4 * MaxServerMessage)
+                {
+                    var text = Encoding.UTF8.GetString(body).Trim();
+                    if (text.IndexOf('<') >= 0)
+                    {
+                        // Markup: only Werkzeug's error page says something (its <p>); a proxy's page does not.
+                        var paragraph = System.Text.RegularExpressions.Regex.Match(text, "<p>(.*?)</p>", System.Text.RegularExpressions.RegexOptions.Singleline);
+                        text = paragraph.Success
+                            ? System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(paragraph.Groups[1].Value, "<[^>]*>", " ")).Trim()
+                            : string.Empty;
+                        text = System.Text.RegularExpressions.Regex.Replace(text, "\\s+", " ");
+                    }
+                    if (text.Length > 0 && text.Length <= MaxServerMessage * 2) return Shorten(text);
+                }
             }
             return response.ReasonPhrase ?? string.Empty;
         }

@@ -24,8 +24,12 @@ namespace SocketIo.Core.SocketIo
 
         public string EventName { get; }
         public string Namespace { get; }
-        /// <summary>The event's arguments, without its name.</summary>
+        /// <summary>The event's arguments, without its name, as the server sent them: with connection-state recovery
+        /// the last one is the server's offset (see <see cref="Offset"/>), as socket.io-client hands it to listeners.</summary>
         public object?[] Arguments { get; }
+        /// <summary>The recovery offset the server appended as the last argument, or null: set only when the session
+        /// has recovery (the CONNECT reply carried a pid), the event asks for no ack and its last argument is a string.</summary>
+        public string? Offset { get; internal set; }
         /// <summary>When the frame was read (UTC).</summary>
         public DateTime ReceivedAt { get; }
         public long? AckId { get; }

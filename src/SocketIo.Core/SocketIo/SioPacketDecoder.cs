@@ -99,6 +99,19 @@ namespace SocketIo.Core.SocketIo
 
         private void Complete(SioPacket packet, ReadOnlySpan<byte> json, IReadOnlyList<byte[]>? attachments)
         {
+            try
+            {
+                CompletePayload(packet, json, attachments);
+            }
+            catch (InvalidOperationException e)
+            {
+                // JsonElement.GetString on a string that is not valid UTF-8 or UTF-16 (CONNECT sid, CONNECT_ERROR message).
+                throw new SocketIoProtocolException("Invalid string in a Socket.IO packet: " + e.Message, e);
+            }
+        }
+
+        private void CompletePayload(SioPacket packet, ReadOnlySpan<byte> json, IReadOnlyList<byte[]>? attachments)
+        {
             switch (packet.Type)
             {
                 case SioPacketType.Connect:

@@ -14,6 +14,10 @@ namespace SocketIo.Core.SocketIo
     /// </summary>
     public static class SioPacketEncoder
     {
+        /// <summary>Attachments per packet that socket.io-parser's decoder accepts by default (more and the server drops the
+        /// connection); an emit or acknowledgement with more is refused before anything is sent.</summary>
+        public const int MaxAttachments = 10;
+
         private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions
         {
             // JSON.stringify escapes only what JSON requires; do the same so non-ASCII text stays readable on the wire.
@@ -39,6 +43,7 @@ namespace SocketIo.Core.SocketIo
         private static List<OutgoingFrame> EncodeArray(SioPacketType type, string nsp, long? id, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter)
         {
             var (json, attachments) = WriteJson(arguments, adapter, allowBinary: true);
+            if (attachments.Count > MaxAttachments) throw new SocketIoTooManyAttachmentsException(attachments.Count, MaxAttachments);
             if (attachments.Count > 0) type = type == SioPacketType.Event ? SioPacketType.BinaryEvent : SioPacketType.BinaryAck;
             var frames = new List<OutgoingFrame>(1 + attachments.Count) { Frame(type, nsp, id, attachments.Count, json) };
             foreach (var attachment in attachments) frames.Add(new OutgoingFrame(new ArraySegment<byte>(attachment), isBinary: true));

@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
+using SocketIo.PowerShell.Completers;
 using SocketIo.PowerShell.Connections;
 
 namespace SocketIo.PowerShell.Commands
@@ -11,9 +12,11 @@ namespace SocketIo.PowerShell.Commands
         [Parameter(Position = 0, ParameterSetName = "Name")]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ConnectionNameCompleter))]
         public string[]? Name { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = "Id")]
+        [ArgumentCompleter(typeof(ConnectionIdCompleter))]
         public int[] Id { get; set; } = null!;
 
         protected override void ProcessRecord()

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
+using SocketIo.PowerShell.Completers;
 using SocketIo.PowerShell.Eventing;
 
 namespace SocketIo.PowerShell.Commands
@@ -22,6 +23,7 @@ namespace SocketIo.PowerShell.Commands
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(EventNameCompleter))]
         public string[] EventName { get; set; } = { "*" };
 
         [Parameter]
@@ -43,10 +45,13 @@ namespace SocketIo.PowerShell.Commands
             int remaining = Count;
             using var signal = new MailboxSignal();
             foreach (var connection in _connections) connection.Mailbox.Subscribe(signal);
+            // Disconnects and reconnects while this call waits show in -Verbose (written from this thread only).
+            var taps = _connections.OfType<SocketIoConnection>().Select(c => c.Tap()).ToList();
             try
             {
                 while (remaining > 0)
                 {
+                    foreach (var tap in taps) tap.Drain(this);
                     // Once the time is up (at once with -TimeoutSec 0), one last look takes what is already there.
                     bool timeUp = TimeoutSec >= 0 && clock.ElapsedMilliseconds >= TimeoutSec * 1000L;
                     signal.Reset();
@@ -68,6 +73,7 @@ namespace SocketIo.PowerShell.Commands
             finally
             {
                 foreach (var connection in _connections) connection.Mailbox.Unsubscribe(signal);
+                foreach (var tap in taps) tap.Dispose();
             }
         }
 

@@ -49,16 +49,26 @@ namespace SocketIo
 
         internal Mailbox Mailbox { get; }
 
+        /// <summary>Distinct event names seen (bounded), for tab completion.</summary>
+        internal EventNameCatalog SeenEventNames { get; } = new EventNameCatalog();
+
         internal abstract Task DisconnectAsync();
 
         /// <summary>How long the pipeline took to handle one message (OctoPrint's throttle feeds on it).</summary>
         internal virtual void ReportProcessingTime(TimeSpan elapsed) { }
 
-        /// <summary>Called in arrival order on the connection's dispatcher: never on the receive loop, never a script.</summary>
+        /// <summary>Called in arrival order on the connection's dispatcher: never on the receive loop, never a script.
+        /// Server events go to the mailbox and the subscriptions; lifecycle and outgoing messages only to the
+        /// subscriptions that asked for them (Register-SocketIoEvent -Lifecycle / -Outgoing).</summary>
         internal void Deliver(SocketIoMessage message)
         {
             message.Sequence = Interlocked.Increment(ref _lastSequence);
-            Mailbox.Add(message);
+            if (message.Kind == SocketIoMessageKind.Event)
+            {
+                SeenEventNames.Add(message.EventName);
+                if (message.FilterAlias != null) SeenEventNames.Add(message.FilterAlias);
+                Mailbox.Add(message);
+            }
             bool pruned = false;
             foreach (var source in Volatile.Read(ref _sources))
             {
@@ -68,6 +78,9 @@ namespace SocketIo
             }
             if (pruned) RemoveUnsubscribedSources();
         }
+
+        /// <summary>Some Register-SocketIoEvent subscription exists (or existed and was not pruned yet).</summary>
+        internal bool HasSubscriptions => Volatile.Read(ref _sources).Length > 0;
 
         internal SocketIoEventSource CreateEventSource(EventNameFilter filter, PSEventManager? eventManager, int queueLimit,
             string? sourceIdentifier = null, PSObject? messageData = null, int maxTriggerCount = 0)

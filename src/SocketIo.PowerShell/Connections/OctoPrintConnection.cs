@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core;
 using SocketIo.Core.OctoPrint;
+using SocketIo.Core.OctoPrint.Rest;
 using SocketIo.PowerShell.OctoPrint;
 
 namespace SocketIo
@@ -17,9 +19,12 @@ namespace SocketIo
 
         private readonly OctoPrintClient _client;
         private readonly object _gate = new object();
+        private const int RecentEventCapacity = 512;
+        private readonly Queue<OctoPrintEventRecord> _recentEvents = new Queue<OctoPrintEventRecord>();
         private OctoPrintStatus? _status;
         private OctoPrintJobResult? _lastJob;
         private long _jobsEnded;
+        private long _eventSequence;
 
         internal OctoPrintConnection(string name, Uri uri, OctoPrintClient client, int receiveBufferSize)
             : base(name, uri, receiveBufferSize)
@@ -54,6 +59,24 @@ namespace SocketIo
 
         internal (long Count, OctoPrintJobResult? Last) JobsEnded { get { lock (_gate) return (_jobsEnded, _lastJob); } }
 
+        /// <summary>OctoPrint's REST API on this connection's HTTP client, cookies and credentials.</summary>
+        internal OctoPrintRestClient Rest => _client.Rest;
+
+        /// <summary>The sequence number of the latest OctoPrint event received; take it before sending a request whose
+        /// events a wait looks for (<see cref="FindEvent"/> with it as <c>after</c>).</summary>
+        internal long EventMark { get { lock (_gate) return _eventSequence; } }
+
+        /// <summary>The first of the recent events after <paramref name="after"/> that matches, or null.</summary>
+        internal OctoPrintEventRecord? FindEvent(long after, Func<OctoPrintEventRecord, bool> match)
+        {
+            lock (_gate)
+            {
+                foreach (var record in _recentEvents)
+                    if (record.Sequence > after && match(record)) return record;
+                return null;
+            }
+        }
+
         internal Task ConnectAsync(CancellationToken cancellationToken) => _client.ConnectAsync(cancellationToken);
 
         internal override async Task DisconnectAsync()
@@ -72,16 +95,23 @@ namespace SocketIo
                 lock (_gate) _status = new OctoPrintStatus(this, message.Payload, message.ReceivedAt, _status);
                 Changed.Set();
             }
-            else if (message.EventType != null && JobOutcome(message) is OctoPrintJobOutcome outcome)
+            else if (message.EventType != null)
             {
+                var outcome = JobOutcome(message);
                 var payload = message.EventPayload;
-                var result = new OctoPrintJobResult(Name, outcome,
-                    PSValue.String(payload, "name") ?? PSValue.String(payload, "path"),
-                    PSValue.Seconds(payload, "time"), PSValue.String(payload, "reason"), message.ReceivedAt);
+                var result = outcome is OctoPrintJobOutcome ended
+                    ? new OctoPrintJobResult(Name, ended, PSValue.String(payload, "name") ?? PSValue.String(payload, "path"),
+                        PSValue.Seconds(payload, "time"), PSValue.String(payload, "reason"), message.ReceivedAt) { Connection = this }
+                    : null;
                 lock (_gate)
                 {
-                    _lastJob = result;
-                    _jobsEnded++;
+                    _recentEvents.Enqueue(new OctoPrintEventRecord(++_eventSequence, message.EventType, payload, message.ReceivedAt));
+                    while (_recentEvents.Count > RecentEventCapacity) _recentEvents.Dequeue();
+                    if (result != null)
+                    {
+                        _lastJob = result;
+                        _jobsEnded++;
+                    }
                 }
                 Changed.Set();
             }
@@ -99,5 +129,22 @@ namespace SocketIo
             "PrintFailed" => PSValue.String(message.EventPayload, "reason") == "cancelled" ? OctoPrintJobOutcome.Cancelled : OctoPrintJobOutcome.Failed,
             _ => (OctoPrintJobOutcome?)null,
         };
+    }
+
+    /// <summary>One OctoPrint event as the connection keeps it for waits.</summary>
+    internal sealed class OctoPrintEventRecord
+    {
+        public OctoPrintEventRecord(long sequence, string type, object? payload, DateTime receivedAt)
+        {
+            Sequence = sequence;
+            Type = type;
+            Payload = payload;
+            ReceivedAt = receivedAt;
+        }
+
+        public long Sequence { get; }
+        public string Type { get; }
+        public object? Payload { get; }
+        public DateTime ReceivedAt { get; }
     }
 }

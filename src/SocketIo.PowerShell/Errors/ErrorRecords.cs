@@ -24,12 +24,16 @@ namespace SocketIo.PowerShell.Errors
             {
                 SocketIoConnectFailedException _ => ("SocketIoConnectFailed", ErrorCategory.ConnectionError),
                 SocketIoConnectTimeoutException _ => ("SocketIoConnectTimeout", ErrorCategory.OperationTimeout),
+                // socket.io's own words for a namespace the server does not have: not an authentication matter.
+                SocketIoConnectRejectedException r when r.ServerMessage == "Invalid namespace" => ("SocketIoConnectRejected", ErrorCategory.ObjectNotFound),
                 SocketIoConnectRejectedException _ => ("SocketIoConnectRejected", ErrorCategory.AuthenticationError),
+                SocketIoCertificateException _ => ("SocketIoCertificateError", ErrorCategory.SecurityError),
                 SocketIoNotConnectedException _ => ("SocketIoNotConnected", ErrorCategory.ConnectionError),
                 SocketIoAckTimeoutException _ => ("SocketIoAckTimeout", ErrorCategory.OperationTimeout),
                 SocketIoReservedEventNameException _ => ("SocketIoReservedEventName", ErrorCategory.InvalidArgument),
                 SocketIoSerializationException _ => ("SocketIoSerializationError", ErrorCategory.InvalidData),
                 SocketIoPayloadTooLargeException _ => ("SocketIoPayloadTooLarge", ErrorCategory.LimitsExceeded),
+                SocketIoTooManyAttachmentsException _ => ("SocketIoTooManyAttachments", ErrorCategory.LimitsExceeded),
                 SocketIoProtocolException _ => ("SocketIoProtocolError", ErrorCategory.ProtocolError),
                 Core.OctoPrint.OctoPrintLoginFailedException _ => ("OctoPrintLoginFailed", ErrorCategory.AuthenticationError),
                 Core.OctoPrint.OctoPrintRequestFailedException _ => ("OctoPrintRequestFailed", ErrorCategory.InvalidOperation),
@@ -37,6 +41,15 @@ namespace SocketIo.PowerShell.Errors
                 _ => ("SocketIoError", ErrorCategory.NotSpecified),
             };
             return new ErrorRecord(exception, id, category, target);
+        }
+
+        /// <summary>A failed connect of namespace <paramref name="nsp"/>: a rejection names the namespace the server refused.</summary>
+        public static ErrorRecord FromConnectException(Exception exception, object? target, string nsp)
+        {
+            var record = FromException(exception, target);
+            if (record.Exception is SocketIoConnectRejectedException rejected)
+                record.ErrorDetails = new ErrorDetails($"The server rejected the connection to namespace '{nsp}': {rejected.ServerMessage}");
+            return record;
         }
     }
 

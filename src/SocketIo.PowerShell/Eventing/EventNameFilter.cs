@@ -12,8 +12,9 @@ namespace SocketIo.PowerShell.Eventing
         private readonly WildcardPattern[] _patterns;
         private readonly bool _matchesAll;
 
-        public EventNameFilter(IEnumerable<string> patterns)
+        public EventNameFilter(IEnumerable<string> patterns, SocketIoMessageKind kind = SocketIoMessageKind.Event)
         {
+            Kind = kind;
             var list = patterns.Where(p => p != null).ToArray();
             _matchesAll = list.Length == 0 || list.Contains("*");
             _patterns = list.Select(p => new WildcardPattern(p, WildcardOptions.None)).ToArray();
@@ -22,8 +23,12 @@ namespace SocketIo.PowerShell.Eventing
 
         public string Text { get; }
 
+        /// <summary>The kind of message it matches: each filter sees one kind only (server events by default).</summary>
+        public SocketIoMessageKind Kind { get; }
+
         public bool Matches(SocketIoMessage message)
         {
+            if (message.Kind != Kind) return false;
             if (_matchesAll) return true;
             foreach (var pattern in _patterns)
                 if (pattern.IsMatch(message.EventName) || (message.FilterAlias != null && pattern.IsMatch(message.FilterAlias)))

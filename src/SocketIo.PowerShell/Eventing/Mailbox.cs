@@ -79,6 +79,24 @@ namespace SocketIo.PowerShell.Eventing
             return null;
         }
 
+        /// <summary>
+        /// The arrival sequence of the oldest matching message among those that arrived after <paramref name="after"/>
+        /// (a sequence), or null; <paramref name="newest"/> is the newest sequence looked at. A waiter that remembers
+        /// it looks at each message once, however many unread messages of other names pile up.
+        /// </summary>
+        public long? PeekSequenceAfter(EventNameFilter filter, long after, out long newest)
+        {
+            long? found = null;
+            newest = after;
+            lock (_messages)
+            {
+                if (_messages.Last != null && _messages.Last.Value.Sequence > after) newest = _messages.Last.Value.Sequence;
+                for (var node = _messages.Last; node != null && node.Value.Sequence > after; node = node.Previous)
+                    if (filter.Matches(node.Value)) found = node.Value.Sequence;
+            }
+            return found;
+        }
+
         public void Subscribe(MailboxSignal signal)
         {
             lock (_signals) _signals.Add(signal);

@@ -69,6 +69,7 @@ namespace SocketIo
                 Interlocked.Increment(ref _raised);
                 _eventManager.GenerateEvent(_sourceIdentifier, this, new object[] { Connection, args }, _messageData,
                     processInCurrentThread: true, waitForCompletionInCurrentThread: false);
+                EventQueueSignal.Set(_eventManager); // wakes Wait-SocketIoEvent, which lets the -Action blocks run
             }
             else
             {

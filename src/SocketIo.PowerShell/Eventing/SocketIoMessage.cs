@@ -30,6 +30,15 @@ namespace SocketIo
         /// <summary>True when the server asked for an acknowledgement; answer it with <see cref="Acknowledge"/>.</summary>
         public bool AckRequested => _event?.AckRequested ?? false;
 
+        /// <summary>Event (from the server), Lifecycle (connect, disconnect, reconnect...), or Outgoing (an event this
+        /// client wrote). Only server events go to the mailbox; the other two kinds reach Register-SocketIoEvent
+        /// -Lifecycle / -Outgoing subscriptions.</summary>
+        public SocketIoMessageKind Kind { get; internal set; } = SocketIoMessageKind.Event;
+
+        /// <summary>The connection-state-recovery offset the server appended to this event, removed from
+        /// <see cref="Arguments"/> (socket.io-client leaves it as a last argument); null when there was none.</summary>
+        public string? Offset { get; internal set; }
+
         /// <summary>Global arrival order across connections (merging several mailboxes).</summary>
         internal long Sequence { get; set; }
 
@@ -44,5 +53,17 @@ namespace SocketIo
         }
 
         public override string ToString() => EventName;
+    }
+
+    /// <summary>Where a <see cref="SocketIoMessage"/> comes from.</summary>
+    public enum SocketIoMessageKind
+    {
+        /// <summary>An event the server sent.</summary>
+        Event,
+        /// <summary>A connection lifecycle event: connect, disconnect, connect_error, reconnect_attempt,
+        /// reconnect_error, reconnect, reconnect_failed (socket.io-client's names).</summary>
+        Lifecycle,
+        /// <summary>An event this client wrote to the server (socket.io-client's onAnyOutgoing).</summary>
+        Outgoing,
     }
 }

@@ -29,6 +29,8 @@ namespace SocketIo
         /// <summary>PrintFailed's reason (error, cancelled), when given.</summary>
         public string? Reason { get; }
         public DateTime EndedAt { get; }
+        /// <summary>The connection the job ran on (null for a result made without one).</summary>
+        public OctoPrintConnection? Connection { get; internal set; }
         /// <summary>0 when the job printed to the end, 1 when it failed, 2 when it was cancelled: <c>exit $result.ExitCode</c>.</summary>
         public int ExitCode => Outcome == OctoPrintJobOutcome.Done ? 0 : Outcome == OctoPrintJobOutcome.Failed ? 1 : 2;
 

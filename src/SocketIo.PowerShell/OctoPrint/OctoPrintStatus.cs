@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using SocketIo.PowerShell.OctoPrint;
 
 namespace SocketIo
@@ -29,6 +30,20 @@ namespace SocketIo
             ToolTarget = latest != null ? PSValue.Number(latest, "tool0", "target") : previous?.ToolTarget;
             BedActual = latest != null ? PSValue.Number(latest, "bed", "actual") : previous?.BedActual;
             BedTarget = latest != null ? PSValue.Number(latest, "bed", "target") : previous?.BedTarget;
+            var heaters = new Dictionary<string, OctoPrintTemperature>(StringComparer.OrdinalIgnoreCase);
+            if (latest != null)
+            {
+                foreach (var name in PSValue.Names(latest))
+                    if (name != "time" && PSValue.Get(latest, name) != null)
+                        heaters[name] = new OctoPrintTemperature(name, PSValue.Number(latest, name, "actual"), PSValue.Number(latest, name, "target"));
+                TemperaturesUpdatedAt = updatedAt;
+            }
+            else if (previous != null)
+            {
+                foreach (var pair in previous.Temperatures) heaters[pair.Key] = pair.Value;
+                TemperaturesUpdatedAt = previous.TemperaturesUpdatedAt;
+            }
+            Temperatures = heaters;
             Raw = payload;
         }
 
@@ -49,11 +64,32 @@ namespace SocketIo
         public double? ToolTarget { get; }
         public double? BedActual { get; }
         public double? BedTarget { get; }
+        /// <summary>Every heater of the latest temperature point (tool0…toolN, bed, chamber...), by name.</summary>
+        public IReadOnlyDictionary<string, OctoPrintTemperature> Temperatures { get; }
+        /// <summary>When the latest temperature point arrived (UTC), or null before the first one.</summary>
+        public DateTime? TemperaturesUpdatedAt { get; }
         public DateTime UpdatedAt { get; }
         public OctoPrintConnection Connection { get; }
         /// <summary>The whole payload of the message this status was read from.</summary>
         public object? Raw { get; }
 
         public override string ToString() => $"{Name}: {State}" + (Progress != null ? $" {Progress:0.0}%" : string.Empty);
+    }
+
+    /// <summary>One heater's actual and target temperature (°C).</summary>
+    public sealed class OctoPrintTemperature
+    {
+        internal OctoPrintTemperature(string heater, double? actual, double? target)
+        {
+            Heater = heater;
+            Actual = actual;
+            Target = target;
+        }
+
+        public string Heater { get; }
+        public double? Actual { get; }
+        public double? Target { get; }
+
+        public override string ToString() => $"{Heater} {PSValue.Format(Actual)}/{PSValue.Format(Target)}";
     }
 }

@@ -27,6 +27,20 @@ namespace SocketIo.PowerShell.OctoPrint
             return value is PSObject other && !(other.BaseObject is PSCustomObject) ? other.BaseObject : value;
         }
 
+        /// <summary>The property names of an object payload, in order.</summary>
+        public static System.Collections.Generic.IEnumerable<string> Names(object? value)
+        {
+            switch (value)
+            {
+                case PSObject wrapped when wrapped.BaseObject is PSCustomObject:
+                    foreach (var property in wrapped.Properties) yield return property.Name;
+                    break;
+                case IDictionary dictionary:
+                    foreach (var key in dictionary.Keys) if (key is string name) yield return name;
+                    break;
+            }
+        }
+
         public static string? String(object? value, params string[] path) => Get(value, path) as string;
 
         public static double? Number(object? value, params string[] path) => Get(value, path) switch

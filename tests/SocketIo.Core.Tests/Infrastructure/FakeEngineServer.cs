@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using SocketIo.Core.EngineIo;
+using SocketIo.Core.SocketIo;
 using Xunit;
 
 namespace SocketIo.Core.Tests.Infrastructure
@@ -21,6 +23,9 @@ namespace SocketIo.Core.Tests.Infrastructure
         public FakeEngineServer() => _listener.Start();
 
         public Uri BaseUri => new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+
+        /// <summary>This fake speaks only WebSocket: clients of it open directly on WebSocket (no polling handshake).</summary>
+        public static void WebSocketOnly(SocketIoClientOptions options) => options.Engine.Transports = EngineTransports.WebSocket;
 
         public async Task<FakeConnection> AcceptAsync()
         {
@@ -78,6 +83,9 @@ namespace SocketIo.Core.Tests.Infrastructure
         public Task SendTextAsync(string text) => SendFrameAsync(0x1, Encoding.UTF8.GetBytes(text));
 
         public Task SendBinaryAsync(byte[] data) => SendFrameAsync(0x2, data);
+
+        /// <summary>A text frame with exactly these bytes (they need not be UTF-8; up to 64 KiB).</summary>
+        public Task SendTextBytesAsync(byte[] payload) => SendFrameAsync(0x1, payload);
 
         /// <summary>Reads the next client frame; text frames as text, a close frame as null.</summary>
         public async Task<string?> ReceiveTextAsync()

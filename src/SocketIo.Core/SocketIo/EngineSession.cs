@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using SocketIo.Core.EngineIo;
+
+namespace SocketIo.Core.SocketIo
+{
+    /// <summary>
+    /// One Engine.IO session of a manager and its single writer: Socket.IO packets reach the engine in the order they
+    /// were queued, whichever namespace queued them (so a flushed buffer never overtakes or is overtaken); the engine
+    /// writes them in that order (batching them on polling). When the session ends, packets not yet handed to the
+    /// engine go back to their namespace (<see cref="NamespaceSocket"/> re-buffers them), so an emit is not lost just
+    /// because it was queued a moment before the connection dropped; packets the engine held when it closed may or may
+    /// not have arrived (socket.io's at-most-once) and fail.
+    /// </summary>
+    internal sealed class EngineSession
+    {
+        /// <summary>Packets handed to the engine before waiting for them (it keeps their order and batches polling POSTs).</summary>
+        private const int MaxInFlight = 256;
+
+        private readonly ConcurrentQueue<OutgoingPacket> _queue = new ConcurrentQueue<OutgoingPacket>();
+        private int _pumping;
+        private volatile bool _opened;
+        private volatile bool _failed;
+
+        public EngineSession(EngineSocket engine, ISioDecoder decoder, int generation)
+        {
+            Engine = engine;
+            Decoder = decoder;
+            Generation = generation;
+        }
+
+        public EngineSocket Engine { get; }
+
+        public ISioDecoder Decoder { get; }
+
+        /// <summary>1 for the manager's first session, then increasing.</summary>
+        public int Generation { get; }
+
+        /// <summary>The handshake completed (a session that never opened is never "closed": its open failed).</summary>
+        public bool WasOpened => _opened;
+
+        public bool IsOpen => _opened && !_failed && Engine.IsOpen;
+
+        public void MarkOpened() => _opened = true;
+
+        /// <summary>Queues a packet; false when the session has ended already (the caller keeps the packet).</summary>
+        public bool Enqueue(OutgoingPacket packet)
+        {
+            if (_failed) return false;
+            _queue.Enqueue(packet);
+            Schedule();
+            return true;
+        }
+
+        /// <summary>The session ended: whatever is still queued goes back to its owner, in order.</summary>
+        public void Fail()
+        {
+            _failed = true;
+            Schedule();
+        }
+
+        private void Schedule()
+        {
+            if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
+                ThreadPool.UnsafeQueueUserWorkItem(state => _ = ((EngineSession)state!).PumpAsync(), this);
+        }
+
+        private async Task PumpAsync()
+        {
+            var inFlight = new List<KeyValuePair<OutgoingPacket, Task>>(MaxInFlight);
+            while (true)
+            {
+                // Hand over what is queued (the engine keeps call order and batches polling POSTs), then wait for it.
+                while (inFlight.Count < MaxInFlight && _queue.TryDequeue(out var packet))
+                {
+                    if (_failed || !Engine.IsOpen)
+                    {
+                        _failed = true;
+                        packet.Owner.OnNotSent(packet, this);
+                        continue;
+                    }
+                    if (!packet.Owner.OnWriting(packet, this))
+                    {
+                        // Its namespace left this session meanwhile (kicked, disconnected, or joined again elsewhere):
+                        // a packet for a namespace the server does not consider joined makes node close the session.
+                        packet.Owner.OnNotSent(packet, this);
+                        continue;
+                    }
+                    Task written;
+                    try
+                    {
+                        written = Engine.SendAsync(packet.Frames, CancellationToken.None);
+                    }
+                    catch (SocketIoNotConnectedException)
+                    {
+                        // Refused before queuing: nothing of it was written, so it can go back to its namespace.
+                        _failed = true;
+                        packet.Owner.OnNotSent(packet, this);
+                        continue;
+                    }
+                    catch (Exception e)
+                    {
+                        // Refused before anything was written (too large, not serializable): only this packet fails.
+                        packet.Owner.OnWriteFailed(packet, e);
+                        continue;
+                    }
+                    inFlight.Add(new KeyValuePair<OutgoingPacket, Task>(packet, written));
+                }
+                foreach (var pair in inFlight)
+                {
+                    try
+                    {
+                        await pair.Value.ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        // Lost while the engine held it: it may or may not have reached the server (at most once).
+                        if (!(e is SocketIoPayloadTooLargeException || e is SocketIoSerializationException)) _failed = true;
+                        pair.Key.Owner.OnWriteFailed(pair.Key, e);
+                        continue;
+                    }
+                    pair.Key.Owner.OnWritten(pair.Key);
+                }
+                bool handedOver = inFlight.Count > 0;
+                inFlight.Clear();
+                if (handedOver) continue;
+                Volatile.Write(ref _pumping, 0);
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0) return;
+            }
+        }
+    }
+
+    internal enum PacketStatus
+    {
+        /// <summary>In the namespace's send buffer (not connected).</summary>
+        Buffered,
+        /// <summary>In a session's write queue.</summary>
+        Queued,
+        /// <summary>Being written.</summary>
+        Writing,
+        /// <summary>Written.</summary>
+        Sent,
+        /// <summary>Dropped, discarded or failed: it will not be written.</summary>
+        Done,
+    }
+
+    /// <summary>One Socket.IO packet on its way out: an event (with or without ack id), or a control packet
+    /// (CONNECT, DISCONNECT, ACK) that is never buffered.</summary>
+    internal sealed class OutgoingPacket
+    {
+        public OutgoingPacket(NamespaceSocket owner, IReadOnlyList<OutgoingFrame> frames, object?[]? eventArguments, long? ackId, bool isVolatile)
+        {
+            Owner = owner;
+            Frames = frames;
+            EventArguments = eventArguments;
+            AckId = ackId;
+            Volatile = isVolatile;
+        }
+
+        public NamespaceSocket Owner { get; }
+        public IReadOnlyList<OutgoingFrame> Frames { get; }
+        /// <summary>An event's name then its arguments; null for a control packet.</summary>
+        public object?[]? EventArguments { get; }
+        public bool IsControl => EventArguments == null;
+        /// <summary>Only written while its namespace is joined on the session (events and ACK replies; not CONNECT or
+        /// DISCONNECT).</summary>
+        public bool NeedsJoined { get; set; } = true;
+        public long? AckId { get; }
+        public bool Volatile { get; }
+        /// <summary>Emit order within the namespace (keeps re-buffered packets in place).</summary>
+        public long Sequence { get; set; }
+        /// <summary>Changed under the owner's lock.</summary>
+        public PacketStatus Status { get; set; }
+        /// <summary>The retry-queue entry this try belongs to, if any.</summary>
+        public RetryEntry? Retry { get; set; }
+        /// <summary>The session it was queued on.</summary>
+        public EngineSession? Session { get; set; }
+
+        /// <summary>Completes when the packet was written (Sent), went back to the buffer (Buffered), or will not be
+        /// written (Dropped, with <see cref="Error"/> set when that is a failure). Never faults: nobody may be waiting.</summary>
+        public TaskCompletionSource<EmitOutcome> Written { get; } =
+            new TaskCompletionSource<EmitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Why the packet could not be written, if it could not.</summary>
+        public Exception? Error { get; set; }
+    }
+}
