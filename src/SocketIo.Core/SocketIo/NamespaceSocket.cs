@@ -338,6 +338,7 @@ namespace SocketIo.Core.SocketIo
             lock (_gate)
             {
                 if (!ReferenceEquals(_session, session)) return;
+                if (error != null) LastError = error; // e.g. why a frame was a parse error: the user sees it on the connection
                 switch (_state)
                 {
                     case ConnectionState.Connecting:

@@ -231,7 +231,7 @@ namespace SocketIo.PowerShell.Commands
                 {
                     Await(connection.ConnectAsync(StopToken));
                 }
-                catch (SocketIoException e) when (attempt < attempts && !(e is SocketIoConnectRejectedException))
+                catch (SocketIoException e) when (attempt < attempts && !(e is SocketIoConnectRejectedException) && !(e is SocketIoCertificateException))
                 {
                     var delay = Backoff.Duration(attempt - 1);
                     WriteVerbose($"Attempt {attempt} failed ({e.Message}); retrying in {delay.TotalSeconds:0.0} s.");
