@@ -11,7 +11,10 @@ namespace SocketIo.Core.Dispatch
     /// </summary>
     public sealed class SerialDispatcher
     {
-        private readonly ConcurrentQueue<Action> _queue = new ConcurrentQueue<Action>();
+        private static readonly Action<object?> RunAction = state => ((Action)state!)();
+        private static readonly WaitCallback PumpCallback = state => ((SerialDispatcher)state!).Pump();
+
+        private readonly ConcurrentQueue<WorkItem> _queue = new ConcurrentQueue<WorkItem>();
         private readonly Action<Exception> _onHandlerError;
         private int _pumping;
 
@@ -20,11 +23,14 @@ namespace SocketIo.Core.Dispatch
 
         public int Pending => _queue.Count;
 
-        public void Post(Action work)
+        public void Post(Action work) => Post(RunAction, work);
+
+        /// <summary>Runs <paramref name="work"/>(<paramref name="state"/>): with a cached delegate, posting allocates nothing.</summary>
+        public void Post(Action<object?> work, object? state)
         {
-            _queue.Enqueue(work);
+            _queue.Enqueue(new WorkItem(work, state));
             if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
-                ThreadPool.UnsafeQueueUserWorkItem(state => ((SerialDispatcher)state!).Pump(), this);
+                ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
         }
 
         private void Report(Exception error)
@@ -37,15 +43,27 @@ namespace SocketIo.Core.Dispatch
         {
             while (true)
             {
-                while (_queue.TryDequeue(out var work))
+                while (_queue.TryDequeue(out var item))
                 {
-                    try { work(); }
+                    try { item.Work(item.State); }
                     catch (Exception e) { Report(e); }
                 }
                 Volatile.Write(ref _pumping, 0);
                 // Work posted between the last TryDequeue and the reset would otherwise wait for the next Post.
                 if (_queue.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0) return;
             }
+        }
+
+        private readonly struct WorkItem
+        {
+            public WorkItem(Action<object?> work, object? state)
+            {
+                Work = work;
+                State = state;
+            }
+
+            public Action<object?> Work { get; }
+            public object? State { get; }
         }
     }
 }

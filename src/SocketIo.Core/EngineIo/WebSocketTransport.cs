@@ -16,7 +16,12 @@ namespace SocketIo.Core.EngineIo
     /// </summary>
     internal sealed class WebSocketTransport : EngineTransport
     {
-        private const int InitialReceiveBuffer = 16 * 1024;
+        // Small, because every idle connection holds one for its life; a larger message grows it (in big steps), and it
+        // goes back to this size only after a few small messages in a row, so a run of large messages (binary
+        // attachments alternate with their small headers) does not grow and copy it again for each one.
+        private const int InitialReceiveBuffer = 4 * 1024;
+        private const int FirstGrowth = 64 * 1024;
+        private const int SmallMessagesBeforeShrink = 4;
 
         private readonly EngineOptions _options;
         private readonly CertificateValidator _validator;
@@ -128,6 +133,7 @@ namespace SocketIo.Core.EngineIo
         {
             var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
             int count = 0;
+            int smallInARow = 0;
             try
             {
                 while (true)
@@ -146,6 +152,7 @@ namespace SocketIo.Core.EngineIo
                     if (count > _options.MaxIncomingMessageBytes) throw TooLarge();
                     if (!result.EndOfMessage) continue;
 
+                    int length = count;
                     var frame = new ReadOnlyMemory<byte>(buffer, 0, count);
                     EnginePacket packet;
                     if (result.MessageType == WebSocketMessageType.Binary) packet = EnginePacketCodec.DecodeBinary(frame);
@@ -154,7 +161,15 @@ namespace SocketIo.Core.EngineIo
                     count = 0;
                     if (IsEnded) return;
                     Deliver(packet);
-                    if (buffer.Length > InitialReceiveBuffer) buffer = Shrink(buffer);
+                    if (buffer.Length > InitialReceiveBuffer)
+                    {
+                        smallInARow = length <= InitialReceiveBuffer ? smallInARow + 1 : 0;
+                        if (smallInARow >= SmallMessagesBeforeShrink)
+                        {
+                            buffer = Shrink(buffer);
+                            smallInARow = 0;
+                        }
+                    }
                 }
             }
             catch (SocketIoProtocolException e)
@@ -178,7 +193,7 @@ namespace SocketIo.Core.EngineIo
         private byte[] Grow(byte[] buffer, int count)
         {
             if (buffer.Length >= _options.MaxIncomingMessageBytes) throw TooLarge();
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxIncomingMessageBytes));
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(buffer.Length * 2, FirstGrowth), _options.MaxIncomingMessageBytes));
             Buffer.BlockCopy(buffer, 0, larger, 0, count);
             ArrayPool<byte>.Shared.Return(buffer);
             return larger;

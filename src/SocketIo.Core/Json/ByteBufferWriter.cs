@@ -14,7 +14,12 @@ namespace SocketIo.Core.Json
 
         public ReadOnlySpan<byte> WrittenSpan => new ReadOnlySpan<byte>(_buffer, 0, Length);
 
+        public int Capacity => _buffer.Length;
+
         public void Advance(int count) => Length += count;
+
+        /// <summary>Empties the buffer for reuse (the bytes stay allocated).</summary>
+        public void Clear() => Length = 0;
 
         public Memory<byte> GetMemory(int sizeHint = 0)
         {

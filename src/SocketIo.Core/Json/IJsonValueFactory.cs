@@ -9,7 +9,7 @@ namespace SocketIo.Core.Json
     /// </summary>
     public interface IJsonValueFactory
     {
-        /// <param name="properties">In document order; the list is not kept by the reader.</param>
+        /// <param name="properties">In document order; valid only during the call (the reader reuses the list): copy what you keep.</param>
         object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties);
 
         object CreateArray(object?[] items);

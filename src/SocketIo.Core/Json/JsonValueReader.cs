@@ -18,11 +18,13 @@ namespace SocketIo.Core.Json
         public static object? Read(ReadOnlySpan<byte> utf8, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments = null)
         {
             var reader = new Utf8JsonReader(utf8, Options);
+            var scratch = Scratch.Take();
             try
             {
                 if (!reader.Read()) throw new SocketIoProtocolException("Expected a JSON value, found nothing.");
-                var value = ReadValue(ref reader, factory, attachments);
+                var value = ReadValue(ref reader, factory, attachments, scratch);
                 if (reader.Read()) throw new SocketIoProtocolException("Unexpected data after the JSON value.");
+                Scratch.Give(scratch); // not after a failure: its lists may still hold values
                 return value;
             }
             catch (JsonException e)
@@ -40,12 +42,14 @@ namespace SocketIo.Core.Json
         public static object?[] ReadArray(ReadOnlySpan<byte> utf8, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments = null)
         {
             var reader = new Utf8JsonReader(utf8, Options);
+            var scratch = Scratch.Take();
             try
             {
                 if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
                     throw new SocketIoProtocolException("Expected a JSON array.");
-                var items = ReadItems(ref reader, factory, attachments);
+                var items = ReadItems(ref reader, factory, attachments, scratch, cacheFirstString: true);
                 if (reader.Read()) throw new SocketIoProtocolException("Unexpected data after the JSON array.");
+                Scratch.Give(scratch); // not after a failure: its lists may still hold values
                 return items;
             }
             catch (JsonException e)
@@ -59,12 +63,12 @@ namespace SocketIo.Core.Json
             }
         }
 
-        private static object? ReadValue(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments)
+        private static object? ReadValue(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments, Scratch scratch)
         {
             switch (reader.TokenType)
             {
-                case JsonTokenType.StartObject: return ReadObject(ref reader, factory, attachments);
-                case JsonTokenType.StartArray: return factory.CreateArray(ReadItems(ref reader, factory, attachments));
+                case JsonTokenType.StartObject: return ReadObject(ref reader, factory, attachments, scratch);
+                case JsonTokenType.StartArray: return factory.CreateArray(ReadItems(ref reader, factory, attachments, scratch, cacheFirstString: false));
                 case JsonTokenType.String: return reader.GetString();
                 case JsonTokenType.Number: return ReadNumber(ref reader);
                 case JsonTokenType.True: return true;
@@ -83,30 +87,48 @@ namespace SocketIo.Core.Json
             return reader.ValueSpan[0] == (byte)'-' ? double.NegativeInfinity : double.PositiveInfinity;
         }
 
-        private static object?[] ReadItems(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments)
+        // The lists are per thread and per depth (one array or object is read at each depth at a time), so reading
+        // allocates only the results; a list is handed to the factory only for the call (IJsonValueFactory says so).
+        private static object?[] ReadItems(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments,
+            Scratch scratch, bool cacheFirstString)
         {
-            var items = new List<object?>();
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                items.Add(ReadValue(ref reader, factory, attachments));
-            return items.ToArray();
+            var items = scratch.ItemsAt(reader.CurrentDepth);
+            if (cacheFirstString && reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                // An event's name: the same few strings over and over.
+                items.Add(reader.TokenType == JsonTokenType.String ? scratch.GetName(ref reader) : ReadValue(ref reader, factory, attachments, scratch));
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    items.Add(ReadValue(ref reader, factory, attachments, scratch));
+            }
+            else if (!cacheFirstString)
+            {
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    items.Add(ReadValue(ref reader, factory, attachments, scratch));
+            }
+            var result = items.Count == 0 ? Array.Empty<object?>() : items.ToArray();
+            items.Clear();
+            return result;
         }
 
-        private static object? ReadObject(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments)
+        private static object? ReadObject(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments, Scratch scratch)
         {
-            var properties = new List<KeyValuePair<string, object?>>();
+            var properties = scratch.PropertiesAt(reader.CurrentDepth);
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                string name = reader.GetString()!;
+                string name = scratch.GetName(ref reader);
                 reader.Read();
-                properties.Add(new KeyValuePair<string, object?>(name, ReadValue(ref reader, factory, attachments)));
+                properties.Add(new KeyValuePair<string, object?>(name, ReadValue(ref reader, factory, attachments, scratch)));
             }
             if (attachments != null && TryGetPlaceholder(properties, out var num))
             {
                 if (num < 0 || num >= attachments.Count)
                     throw new SocketIoProtocolException($"Binary placeholder {num} does not match the {attachments.Count} attachment(s) received.");
+                properties.Clear();
                 return attachments[(int)num];
             }
-            return factory.CreateObject(properties);
+            var result = factory.CreateObject(properties);
+            properties.Clear();
+            return result;
         }
 
         // socket.io-parser: an object whose _placeholder is true is an attachment reference and needs a valid num.
@@ -125,6 +147,64 @@ namespace SocketIo.Core.Json
             else if (numValue is long ln) num = ln;
             else throw new SocketIoProtocolException("A binary placeholder has no integer 'num'.");
             return true;
+        }
+
+        /// <summary>Per-thread reading state: list per depth, and a small cache of property (and event) names.</summary>
+        private sealed class Scratch
+        {
+            private const int MaxKeptCapacity = 4096;
+            private const int MaxCachedNameBytes = 64;
+            private const int NameSlots = 256;
+
+            [ThreadStatic] private static Scratch? s_current;
+
+            private readonly List<List<object?>> _items = new List<List<object?>>();
+            private readonly List<List<KeyValuePair<string, object?>>> _properties = new List<List<KeyValuePair<string, object?>>>();
+            private readonly byte[]?[] _nameBytes = new byte[]?[NameSlots];
+            private readonly string?[] _names = new string?[NameSlots];
+
+            // Taken while in use: a factory that reads JSON itself (re-entrance) gets a fresh one.
+            public static Scratch Take()
+            {
+                var scratch = s_current ?? new Scratch();
+                s_current = null;
+                return scratch;
+            }
+
+            public static void Give(Scratch scratch) => s_current = scratch;
+
+            public List<object?> ItemsAt(int depth)
+            {
+                while (_items.Count <= depth) _items.Add(new List<object?>());
+                var list = _items[depth];
+                if (list.Capacity > MaxKeptCapacity) _items[depth] = list = new List<object?>(); // a huge array once is not kept
+                return list;
+            }
+
+            public List<KeyValuePair<string, object?>> PropertiesAt(int depth)
+            {
+                while (_properties.Count <= depth) _properties.Add(new List<KeyValuePair<string, object?>>());
+                var list = _properties[depth];
+                if (list.Capacity > MaxKeptCapacity) _properties[depth] = list = new List<KeyValuePair<string, object?>>();
+                return list;
+            }
+
+            /// <summary>The current string token, the same instance as last time for short unescaped names.</summary>
+            public string GetName(ref Utf8JsonReader reader)
+            {
+                if (reader.ValueIsEscaped || reader.HasValueSequence) return reader.GetString()!;
+                var span = reader.ValueSpan;
+                if (span.Length > MaxCachedNameBytes) return reader.GetString()!;
+                uint hash = 2166136261;
+                foreach (var b in span) hash = (hash ^ b) * 16777619;
+                int slot = (int)(hash & (NameSlots - 1));
+                var bytes = _nameBytes[slot];
+                if (bytes != null && span.SequenceEqual(bytes)) return _names[slot]!;
+                var name = reader.GetString()!; // validates the UTF-8
+                _nameBytes[slot] = span.ToArray();
+                _names[slot] = name;
+                return name;
+            }
         }
     }
 }

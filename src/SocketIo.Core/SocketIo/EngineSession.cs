@@ -55,6 +55,34 @@ namespace SocketIo.Core.SocketIo
             return true;
         }
 
+        /// <summary>
+        /// Queues a packet like <see cref="Enqueue"/>, but when no pump runs, the caller must start one with
+        /// <see cref="PumpInline"/> once it holds no lock (<paramref name="startPump"/>): the emitting thread then
+        /// writes at once, instead of handing over to the thread pool and waiting for it to be written.
+        /// </summary>
+        public bool EnqueueDeferred(OutgoingPacket packet, out bool startPump)
+        {
+            startPump = false;
+            if (_failed) return false;
+            _queue.Enqueue(packet);
+            startPump = Interlocked.CompareExchange(ref _pumping, 1, 0) == 0;
+            return true;
+        }
+
+        /// <summary>Runs the pump that <see cref="EnqueueDeferred"/> reserved, on this thread until its first wait or its
+        /// first round of writes; the rest goes on in the thread pool. The caller's execution context does not flow in.</summary>
+        public void PumpInline()
+        {
+            if (ExecutionContext.IsFlowSuppressed())
+            {
+                _ = PumpAsync(inline: true);
+                return;
+            }
+            var flow = ExecutionContext.SuppressFlow();
+            try { _ = PumpAsync(inline: true); }
+            finally { flow.Undo(); }
+        }
+
         /// <summary>The session ended: whatever is still queued goes back to its owner, in order.</summary>
         public void Fail()
         {
@@ -65,10 +93,12 @@ namespace SocketIo.Core.SocketIo
         private void Schedule()
         {
             if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
-                ThreadPool.UnsafeQueueUserWorkItem(state => _ = ((EngineSession)state!).PumpAsync(), this);
+                ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
         }
 
-        private async Task PumpAsync()
+        private static readonly WaitCallback PumpCallback = state => _ = ((EngineSession)state!).PumpAsync(inline: false);
+
+        private async Task PumpAsync(bool inline)
         {
             var inFlight = new List<KeyValuePair<OutgoingPacket, Task>>(MaxInFlight);
             while (true)
@@ -126,9 +156,19 @@ namespace SocketIo.Core.SocketIo
                 }
                 bool handedOver = inFlight.Count > 0;
                 inFlight.Clear();
-                if (handedOver) continue;
-                Volatile.Write(ref _pumping, 0);
-                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0) return;
+                if (handedOver && !inline) continue;
+                if (!handedOver || _queue.IsEmpty)
+                {
+                    Volatile.Write(ref _pumping, 0);
+                    if (_queue.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0) return;
+                }
+                if (inline)
+                {
+                    // Started on an emitting thread: one round only there; more work goes on in the pool (the pump stays
+                    // reserved, so the order holds).
+                    ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
+                    return;
+                }
             }
         }
     }

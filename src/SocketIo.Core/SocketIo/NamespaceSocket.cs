@@ -50,7 +50,11 @@ namespace SocketIo.Core.SocketIo
         {
             _manager = manager;
             Namespace = nsp;
+            _raiseEventReceived = state => EventReceived?.Invoke((IncomingEvent)state!);
         }
+
+        // Cached: posting an incoming event to the dispatcher allocates no closure.
+        private readonly Action<object?> _raiseEventReceived;
 
         public string Namespace { get; }
 
@@ -695,7 +699,7 @@ namespace SocketIo.Core.SocketIo
                 Offset = offset,
             };
             Interlocked.Increment(ref _eventsReceived);
-            _manager.Dispatcher.Post(() => EventReceived?.Invoke(incoming));
+            _manager.Dispatcher.Post(_raiseEventReceived, incoming);
         }
 
         private async Task SendAckAsync(long id, IReadOnlyList<object?> arguments)
@@ -717,6 +721,19 @@ namespace SocketIo.Core.SocketIo
         /// <summary>Sends now, buffers, or drops (volatile) — socket.io-client's emit.</summary>
         private EmitOutcome Submit(OutgoingPacket packet, PendingAck? pending)
         {
+            EngineSession? pumpHere = null;
+            try
+            {
+                return SubmitLocked(packet, pending, ref pumpHere);
+            }
+            finally
+            {
+                pumpHere?.PumpInline(); // outside the lock: the emitting thread writes (see EngineSession.EnqueueDeferred)
+            }
+        }
+
+        private EmitOutcome SubmitLocked(OutgoingPacket packet, PendingAck? pending, ref EngineSession? pumpHere)
+        {
             lock (_gate)
             {
                 if (_state == ConnectionState.Disconnected)
@@ -736,7 +753,11 @@ namespace SocketIo.Core.SocketIo
                 {
                     packet.Status = PacketStatus.Queued;
                     packet.Session = _session;
-                    if (_session.Enqueue(packet)) return EmitOutcome.Sent;
+                    if (_session.EnqueueDeferred(packet, out bool startPump))
+                    {
+                        if (startPump) pumpHere = _session;
+                        return EmitOutcome.Sent;
+                    }
                 }
                 packet.Status = PacketStatus.Buffered;
                 _sendBuffer.Add(packet);

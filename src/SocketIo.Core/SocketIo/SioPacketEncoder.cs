@@ -42,10 +42,21 @@ namespace SocketIo.Core.SocketIo
 
         private static List<OutgoingFrame> EncodeArray(SioPacketType type, string nsp, long? id, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter)
         {
-            var (json, attachments) = WriteJson(arguments, adapter, allowBinary: true);
-            if (attachments.Count > MaxAttachments) throw new SocketIoTooManyAttachmentsException(attachments.Count, MaxAttachments);
+            // The JSON goes to a per-thread buffer and writer; the frame is then one exact array: header + JSON.
+            var scratch = EncodeScratch.Take();
+            var values = new JsonValueWriter(adapter);
+            values.Write(scratch.Writer, arguments);
+            scratch.Writer.Flush();
+            var attachments = values.Attachments;
+            if (attachments.Count > MaxAttachments)
+            {
+                EncodeScratch.Give(scratch);
+                throw new SocketIoTooManyAttachmentsException(attachments.Count, MaxAttachments);
+            }
             if (attachments.Count > 0) type = type == SioPacketType.Event ? SioPacketType.BinaryEvent : SioPacketType.BinaryAck;
-            var frames = new List<OutgoingFrame>(1 + attachments.Count) { Frame(type, nsp, id, attachments.Count, json) };
+            var frame = Frame(type, nsp, id, attachments.Count, scratch.Buffer.WrittenSpan);
+            EncodeScratch.Give(scratch);
+            var frames = new List<OutgoingFrame>(1 + attachments.Count) { frame };
             foreach (var attachment in attachments) frames.Add(new OutgoingFrame(new ArraySegment<byte>(attachment), isBinary: true));
             return frames;
         }
@@ -63,20 +74,89 @@ namespace SocketIo.Core.SocketIo
             return (buffer.WrittenSpan.ToArray(), values.Attachments);
         }
 
-        private static OutgoingFrame Frame(SioPacketType type, string nsp, long? id, int attachments, byte[]? json)
-        {
-            var header = new StringBuilder(16);
-            header.Append('4').Append((char)('0' + (int)type));
-            if (type == SioPacketType.BinaryEvent || type == SioPacketType.BinaryAck)
-                header.Append(attachments.ToString(CultureInfo.InvariantCulture)).Append('-');
-            if (nsp != "/") header.Append(nsp).Append(',');
-            if (id != null) header.Append(id.Value.ToString(CultureInfo.InvariantCulture));
+        private static OutgoingFrame Frame(SioPacketType type, string nsp, long? id, int attachments, byte[]? json) =>
+            Frame(type, nsp, id, attachments, json == null ? ReadOnlySpan<byte>.Empty : json);
 
-            var headerBytes = Encoding.UTF8.GetBytes(header.ToString());
-            var bytes = new byte[headerBytes.Length + (json?.Length ?? 0)];
-            Buffer.BlockCopy(headerBytes, 0, bytes, 0, headerBytes.Length);
-            if (json != null) Buffer.BlockCopy(json, 0, bytes, headerBytes.Length, json.Length);
+        private static OutgoingFrame Frame(SioPacketType type, string nsp, long? id, int attachments, ReadOnlySpan<byte> json)
+        {
+            bool binary = type == SioPacketType.BinaryEvent || type == SioPacketType.BinaryAck;
+            bool root = nsp == "/";
+            int nspBytes = root ? 0 : Encoding.UTF8.GetByteCount(nsp);
+            int length = 2 + (binary ? Digits(attachments) + 1 : 0) + (root ? 0 : nspBytes + 1) + (id != null ? Digits(id.Value) : 0) + json.Length;
+            var bytes = new byte[length];
+            int position = 0;
+            bytes[position++] = (byte)'4';
+            bytes[position++] = (byte)('0' + (int)type);
+            if (binary)
+            {
+                position = WriteDigits(bytes, position, attachments);
+                bytes[position++] = (byte)'-';
+            }
+            if (!root)
+            {
+                position += Encoding.UTF8.GetBytes(nsp, 0, nsp.Length, bytes, position);
+                bytes[position++] = (byte)',';
+            }
+            if (id != null) position = WriteDigits(bytes, position, id.Value);
+            json.CopyTo(new Span<byte>(bytes, position, json.Length));
             return new OutgoingFrame(new ArraySegment<byte>(bytes), isBinary: false);
+        }
+
+        private static int Digits(long value)
+        {
+            if (value < 0) return value.ToString(CultureInfo.InvariantCulture).Length;
+            int digits = 1;
+            while (value >= 10) { value /= 10; digits++; }
+            return digits;
+        }
+
+        private static int WriteDigits(byte[] bytes, int position, long value)
+        {
+            if (value < 0) // not produced by this client (ids and counts are never negative); written as before
+            {
+                foreach (char c in value.ToString(CultureInfo.InvariantCulture)) bytes[position++] = (byte)c;
+                return position;
+            }
+            int end = position + Digits(value);
+            for (int i = end - 1; i >= position; i--)
+            {
+                bytes[i] = (byte)('0' + (int)(value % 10));
+                value /= 10;
+            }
+            return end;
+        }
+
+        /// <summary>A per-thread JSON buffer and writer for encoding (taken while in use, so re-entrance gets its own).</summary>
+        private sealed class EncodeScratch
+        {
+            private const int MaxKeptBytes = 64 * 1024;
+
+            [ThreadStatic] private static EncodeScratch? s_current;
+
+            private EncodeScratch()
+            {
+                Buffer = new ByteBufferWriter(512);
+                Writer = new Utf8JsonWriter(Buffer, WriterOptions);
+            }
+
+            public ByteBufferWriter Buffer { get; }
+            public Utf8JsonWriter Writer { get; }
+
+            public static EncodeScratch Take()
+            {
+                var scratch = s_current ?? new EncodeScratch();
+                s_current = null;
+                return scratch;
+            }
+
+            /// <summary>Back for the next encode; not after a failure (the writer may be mid-value), nor when it grew large.</summary>
+            public static void Give(EncodeScratch scratch)
+            {
+                if (scratch.Buffer.Capacity > MaxKeptBytes) return;
+                scratch.Buffer.Clear();
+                scratch.Writer.Reset(scratch.Buffer);
+                s_current = scratch;
+            }
         }
     }
 }
