@@ -9,12 +9,14 @@
       Layout     lay out the importable module in out/SocketIo
       Test       all test tiers (xUnit core tests, Pester module tests in a child pwsh); ends with "N passed, N failed"
       Demo       start the bundled local server and show the module at work
+      Package    a versioned module folder (out/package/SocketIo/<version>/) and SocketIo.<version>.nupkg for
+                 Install-Module / Save-Module users (version: Directory.Build.props <Version>)
 .EXAMPLE
     dotnet pwsh ./build.ps1 Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Bootstrap', 'Build', 'Layout', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Bootstrap', 'Build', 'Layout', 'Test', 'Demo', 'Package', 'Clean')]
     [string[]] $Task = @('Layout'),
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -91,7 +93,20 @@ function Invoke-Layout {
         $manifest = Get-Content (Join-Path $Root 'SocketIo.psd1') -Raw
         $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion          = '$($version.ToString(3))'"
         Set-Content -Path (Join-Path $ModuleOut 'SocketIo.psd1') -Value $manifest -Encoding utf8BOM
+        # Help (en-US/): MAML and about_ topics compiled from docs/help, in a child pwsh since it imports the module.
+        & (Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')) -NoProfile -NonInteractive -File (Join-Path $Root 'tools/New-MamlHelp.ps1') `
+            -ModulePath $ModuleOut -SourcePath (Join-Path $Root 'docs/help')
+        if ($LASTEXITCODE -ne 0) { throw "Building the help failed (exit code $LASTEXITCODE)." }
         Write-Host "Module laid out in $ModuleOut (version $($version.ToString(3)))."
+    }
+}
+
+function Invoke-Package {
+    Invoke-Layout
+    Invoke-Once 'Package' {
+        & (Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')) -NoProfile -NonInteractive -File (Join-Path $Root 'tools/New-ModulePackage.ps1') `
+            -ModulePath $ModuleOut -OutputPath (Join-Path $Out 'package') -PropsPath (Join-Path $Root 'Directory.Build.props')
+        if ($LASTEXITCODE -ne 0) { throw "Packaging failed (exit code $LASTEXITCODE)." }
     }
 }
 
@@ -151,6 +166,7 @@ foreach ($name in $Task) {
         'Layout' { Invoke-Layout }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
+        'Package' { Invoke-Package }
         'Clean' { foreach ($dir in $Out, $Packages) { if (Test-Path $dir) { Remove-Item $dir -Recurse -Force } } }
     }
 }

@@ -5,7 +5,8 @@
     Starts the bundled Socket.IO test server, registers an -Action on a connection, asks the server for a burst of
     events and waits with Wait-SocketIoEvent for an event sent after the burst. Prints the actions per second
     (first to last action) and the CPU time an idle Wait-SocketIoEvent used, with and without -Action subscriptions.
-    A benchmark, not a test: it prints figures and asserts nothing but completeness.
+    A benchmark, not a test: it prints figures and asserts nothing but completeness. The machine's load shows in the
+    figures (it prints the load average where there is one).
 .EXAMPLE
     dotnet pwsh ./build.ps1 Layout; dotnet pwsh ./bench/Measure-WaitActions.ps1
 #>
@@ -20,6 +21,7 @@ Import-Module (Join-Path $PSScriptRoot '../tests/servers/NodeServer.psm1')
 
 $server = Start-NodeServer
 try {
+    if (Test-Path /proc/loadavg) { "Load average: $((Get-Content /proc/loadavg) -replace ' \d+/.*$')"; "Cores: $([Environment]::ProcessorCount)" }
     $c = Connect-SocketIo $server.Uri
     $stats = [pscustomobject]@{ Count = 0; First = $null; Last = $null }
     $null = Register-SocketIoEvent $c tick -SourceIdentifier Bench.Tick -MessageData $stats -Action {
@@ -39,15 +41,20 @@ try {
     '{0} -Action blocks ran while Wait-SocketIoEvent waited: {1:N0} actions/s (first to last action), {2:N2} s from send to return.' -f `
         $Count, ($Count / $actionSeconds), $clock.Elapsed.TotalSeconds
 
-    # Idle cost. Let the JIT's background recompilation after the burst settle first, so it is not counted.
+    # Idle cost, against a Start-Sleep baseline of the same length in the same process (the runtime's own background
+    # work - tiered JIT after the burst, GC, timers - is in both). Let that settle first.
     Start-Sleep -Seconds 2
     $process = [Diagnostics.Process]::GetCurrentProcess()
+    function Measure-Cpu([scriptblock] $Body) {
+        $process.Refresh(); $before = $process.TotalProcessorTime
+        & $Body
+        $process.Refresh(); ($process.TotalProcessorTime - $before).TotalMilliseconds
+    }
     foreach ($case in 'with an -Action subscription', 'without subscriptions') {
         if ($case -eq 'without subscriptions') { Unregister-Event Bench.Tick }
-        $process.Refresh(); $before = $process.TotalProcessorTime
-        $null = Wait-SocketIoEvent $c never -TimeoutSec $IdleSeconds
-        $process.Refresh(); $used = $process.TotalProcessorTime - $before
-        'Idle Wait-SocketIoEvent for {0} s {1}: {2:N0} ms CPU ({3:P2} of one core).' -f $IdleSeconds, $case, $used.TotalMilliseconds, ($used.TotalSeconds / $IdleSeconds)
+        $baseline = Measure-Cpu { Start-Sleep -Seconds $IdleSeconds }
+        $wait = Measure-Cpu { $null = Wait-SocketIoEvent $c never -TimeoutSec $IdleSeconds }
+        'Idle Wait-SocketIoEvent for {0} s {1}: {2:N0} ms CPU ({3:P2} of one core); Start-Sleep baseline: {4:N0} ms.' -f $IdleSeconds, $case, $wait, ($wait / 1000 / $IdleSeconds), $baseline
     }
 }
 finally {

@@ -177,7 +177,7 @@ namespace SocketIo.Core.EngineIo
         public async Task CloseAsync()
         {
             if (Interlocked.CompareExchange(ref _state, StateClosing, StateOpen) != StateOpen) return;
-            _opened.TrySetException(new SocketIoConnectFailedException("The connection closed during the Engine.IO handshake."));
+            FailOpened();
             var idle = WhenIdle();
             await Task.WhenAny(idle, Task.Delay(CloseDrainTimeout)).ConfigureAwait(false);
             if (!MarkClosed()) return;
@@ -549,8 +549,17 @@ namespace SocketIo.Core.EngineIo
             if (Interlocked.Exchange(ref _state, StateClosed) == StateClosed) return false;
             lock (_watchdogLock) _watchdog?.Dispose();
             try { _lifetime.Cancel(); } catch (ObjectDisposedException) { }
-            _opened.TrySetException(new SocketIoConnectFailedException("The connection closed during the Engine.IO handshake."));
+            FailOpened();
             return true;
+        }
+
+        /// <summary>Fails the handshake wait. Nobody awaits it when the transport failed to open (OpenAsync never got
+        /// to the await, e.g. connection refused on a reconnect attempt), so the fault is marked observed: otherwise
+        /// every such attempt surfaces later as a TaskScheduler.UnobservedTaskException.</summary>
+        private void FailOpened()
+        {
+            if (_opened.TrySetException(new SocketIoConnectFailedException("The connection closed during the Engine.IO handshake.")))
+                _ = _opened.Task.Exception;
         }
 
         private void Close(string reason, Exception? error)

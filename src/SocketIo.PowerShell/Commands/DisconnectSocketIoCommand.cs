@@ -18,9 +18,10 @@ namespace SocketIo.PowerShell.Commands
             {
                 if (!ShouldProcess($"{connection.Name} (Id {connection.Id}, {connection.Uri})", "Disconnect")) continue;
                 var state = connection.State;
-                WriteVerbose($"Disconnecting connection {connection.Id} ({state}).");
+                WriteVerbose($"Disconnecting connection {connection.Id} ({connection.Name}, {state}).");
                 Await(connection.DisconnectAsync());
                 ConnectionRegistry.Current.Remove(connection);
+                WriteVerbose($"Connection {connection.Id} is {connection.State}: {connection.DisconnectReason ?? "closed"}.");
             }
         }
     }

@@ -58,7 +58,21 @@ namespace SocketIo.PowerShell.Commands
                     batch.Clear();
                     bool finished = _connections.All(c => c.Mailbox.IsCompleted); // read before taking: nothing can follow
                     TakeNext(filter, timeUp ? remaining : Math.Min(remaining, BatchSize), batch);
-                    foreach (var message in batch) Write(message);
+                    int written = 0;
+                    try
+                    {
+                        foreach (var message in batch)
+                        {
+                            written++; // the one whose WriteObject stops the pipeline (Select-Object -First) was handed over
+                            Write(message);
+                        }
+                    }
+                    finally
+                    {
+                        // The pipeline stopped mid-batch: what was taken but not handed over goes back to its mailbox.
+                        if (written < batch.Count)
+                            foreach (var group in batch.Skip(written).GroupBy(m => m.Connection)) group.Key.Mailbox.Restore(group);
+                    }
                     remaining -= batch.Count;
                     if (timeUp) break;
                     if (batch.Count > 0) continue;

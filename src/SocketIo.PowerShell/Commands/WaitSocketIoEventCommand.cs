@@ -20,7 +20,10 @@ namespace SocketIo.PowerShell.Commands
     /// every iteration is a boundary where the engine runs queued actions, and <see cref="Step"/> (C#) returns at once
     /// while actions are queued, or blocks on a signal set when a message reaches a watched mailbox or a
     /// Register-SocketIoEvent subscription queues an event. A nested pipeline per wake ("0", as PSReadLine pumps at
-    /// the prompt) runs only ~2 actions for ~0.3 ms; InvokeCommand.InvokeScript runs none.
+    /// the prompt) runs only ~2 actions for ~0.3 ms; InvokeCommand.InvokeScript runs none. While the loop runs, the
+    /// engine's per-boundary throttle is raised (<see cref="ActionsPerBoundary"/>), else a backlog of actions floods the
+    /// thread pool with the engine's 100 ms re-pulse sleepers and stalls the connections' own receive loops.
+    /// Measured with bench/Measure-WaitActions.ps1: ~26k-36k actions/s on 2 loaded cores; idle, no more CPU than Start-Sleep.
     /// </remarks>
     [Cmdlet(VerbsLifecycle.Wait, "SocketIoEvent")]
     [OutputType(typeof(SocketIoMessage))]
@@ -38,12 +41,18 @@ namespace SocketIo.PowerShell.Commands
         private const int BlindSliceMs = 50;
         // Actions ran this recently: we are in a burst.
         private const int BurstWindowMs = 10;
+        // Queued actions the engine may run at one statement boundary of the loop (its own throttle allows ~2): fewer
+        // boundaries leave a backlog, and each of those costs a thread-pool sleeper (see EventActionQueue). Bounded, so
+        // the loop still looks at the mailbox and at Ctrl+C between batches.
+        private const int ActionsPerBoundary = 256;
+        private const int FullScanEveryMs = 1000;
 
         private enum Outcome { None, Message, Closed, TimedOut }
 
         private readonly List<Connection> _connections = new List<Connection>();
         private readonly List<SocketIoMessage> _taken = new List<SocketIoMessage>(1);
         private readonly Dictionary<Connection, long> _scanned = new Dictionary<Connection, long>();
+        private long _lastFullScan;
         private readonly Stopwatch _clock = new Stopwatch();
         private MailboxSignal _signal = null!;
         private EventActionQueue _actions = null!;
@@ -56,6 +65,7 @@ namespace SocketIo.PowerShell.Commands
         private long _steps;
         private long _waits;
         private System.Management.Automation.PowerShell? _loop;
+        private List<LifecycleTap> _taps = new List<LifecycleTap>();
 
         [Parameter(Position = 0, ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
@@ -78,8 +88,7 @@ namespace SocketIo.PowerShell.Commands
 
         protected override void StopProcessing()
         {
-            base.StopProcessing();
-            _signal?.Set();
+            base.StopProcessing(); // StopToken: Step ends the loop at its next call, a blocked wait returns at once
             try { _loop?.BeginStop(null, null); }
             catch (Exception) { /* already stopped or disposed */ }
         }
@@ -98,17 +107,26 @@ namespace SocketIo.PowerShell.Commands
             {
                 foreach (var connection in _connections) connection.Mailbox.Subscribe(_signal);
                 EventQueueSignal.Subscribe(Events, _signal);
+                // Disconnects and reconnects while this call waits show in -Verbose (written from this thread only).
+                _taps = _connections.OfType<SocketIoConnection>().Select(c => c.Tap()).ToList();
                 try
                 {
                     RunLoop();
+                    foreach (var tap in _taps) tap.Drain(this);
                 }
                 finally
                 {
+                    foreach (var tap in _taps) tap.Dispose();
                     EventQueueSignal.Unsubscribe(Events, _signal);
                     foreach (var connection in _connections) connection.Mailbox.Unsubscribe(_signal);
                 }
             }
-            if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+            if (StopToken.IsCancellationRequested)
+            {
+                // Taken but not written (Ctrl+C while the queued actions ran): it goes back to its mailbox.
+                if (_outcome == Outcome.Message) _taken[0].Connection.Mailbox.Restore(_taken);
+                throw new PipelineStoppedException();
+            }
             WriteDebug($"{_steps} loop steps, {_waits} waits, in {_clock.Elapsed.TotalSeconds:0.###} s.");
 
             switch (_outcome)
@@ -131,6 +149,7 @@ namespace SocketIo.PowerShell.Commands
 
         private void RunLoop()
         {
+            var throttle = _actions.SetThrottle(ActionsPerBoundary);
             try
             {
                 using (_loop = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace))
@@ -157,6 +176,7 @@ namespace SocketIo.PowerShell.Commands
             finally
             {
                 _loop = null;
+                if (throttle is double previous) _actions.SetThrottle(previous);
             }
         }
 
@@ -178,6 +198,7 @@ namespace SocketIo.PowerShell.Commands
             if (pending < 0 && _blindRounds > 0) { _blindRounds--; return true; }
 
             _lastLook = now;
+            foreach (var tap in _taps) tap.Drain(this);
             _signal.Reset();
             if (Decide(now))
             {
@@ -214,10 +235,17 @@ namespace SocketIo.PowerShell.Commands
         }
 
         // The oldest matching message over all connections (arrival order), taken from its mailbox. Each message is
-        // examined once: _scanned holds, per connection, the newest sequence known not to match.
+        // examined once: _scanned holds, per connection, the newest sequence known not to match. Another reader that
+        // stops mid-batch puts messages back in their old places (Mailbox.Restore), behind that mark: a full look once a
+        // second finds those too (at most ReceiveBufferSize messages, about a millisecond).
         private bool TakeOldest(EventNameFilter filter)
         {
             _taken.Clear();
+            if (_clock.ElapsedMilliseconds - _lastFullScan >= FullScanEveryMs)
+            {
+                _scanned.Clear();
+                _lastFullScan = _clock.ElapsedMilliseconds;
+            }
             while (true)
             {
                 Connection? oldest = null;

@@ -11,8 +11,8 @@ namespace SocketIo.PowerShell.Completers
     /// <summary>
     /// Completes -EventName with the names already seen on the connection given by -Connection (or on every
     /// connection of this session when it is not given yet): Socket.IO event names, OctoPrint message types and
-    /// the "event:&lt;Type&gt;" names of OctoPrint events. Local and fast: it reads the connections' bounded name
-    /// catalogs, never the network.
+    /// the "event:&lt;Type&gt;" names of OctoPrint events; with -Lifecycle, the lifecycle event names. Local and fast:
+    /// it reads the connections' bounded name catalogs, never the network.
     /// </summary>
     public sealed class EventNameCompleter : IArgumentCompleter
     {
@@ -29,15 +29,24 @@ namespace SocketIo.PowerShell.Completers
             "event:PrintResumed",
         };
 
+        /// <summary>socket.io-client's lifecycle event names (Register-SocketIoEvent -Lifecycle).</summary>
+        internal static readonly string[] LifecycleNames =
+        {
+            "connect", "disconnect", "connect_error", "reconnect_attempt", "reconnect_error", "reconnect", "reconnect_failed",
+        };
+
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             bool sending = string.Equals(commandName, "Send-SocketIoEvent", StringComparison.OrdinalIgnoreCase);
-            var connections = CompletionHelpers.BoundConnections(fakeBoundParameters);
+            bool lifecycle = CompletionHelpers.IsSet(fakeBoundParameters, "Lifecycle");
+            var connections = lifecycle ? Array.Empty<Connection>() : CompletionHelpers.BoundConnections(fakeBoundParameters);
             if (sending) connections = connections.Where(c => c is SocketIoConnection).ToList();
 
             // name -> tooltip; the first connection that saw a name describes it.
             var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (lifecycle)
+                foreach (var name in LifecycleNames) names[name] = "Lifecycle event";
             foreach (var connection in connections)
             {
                 foreach (var name in connection.SeenEventNames.Snapshot())
@@ -107,6 +116,21 @@ namespace SocketIo.PowerShell.Completers
             System.Management.Automation.Runspaces.Runspace.DefaultRunspace == null
                 ? Array.Empty<Connection>()
                 : ConnectionRegistry.Current.All();
+
+        /// <summary>True when a switch parameter is given (and not as -Switch:$false).</summary>
+        public static bool IsSet(IDictionary? fakeBoundParameters, string name)
+        {
+            if (fakeBoundParameters == null || !fakeBoundParameters.Contains(name)) return false;
+            var value = fakeBoundParameters[name];
+            if (value is PSObject wrapped) value = wrapped.BaseObject;
+            return value switch
+            {
+                null => true,
+                bool b => b,
+                SwitchParameter s => s.IsPresent,
+                _ => true,
+            };
+        }
 
         /// <summary>The connections -Connection is bound to, else every connection of this session.</summary>
         public static IReadOnlyList<Connection> BoundConnections(IDictionary? fakeBoundParameters)

@@ -18,6 +18,13 @@ namespace SocketIo.PowerShell.Eventing
         // not name, so another spelling in Windows PowerShell works too). Only its Count is read, as a hint.
         private static readonly FieldInfo? QueueField = FindQueueField();
 
+        // Its throttle (_throttleLimit = 1): a statement boundary runs about throttle + 1 actions, and each boundary that
+        // leaves actions queued also queues a thread-pool work item that sleeps 100 ms before pulsing the engine. With
+        // a backlog of hundreds of actions that floods the thread pool with sleepers and starves the connection's own
+        // receive loop and dispatcher (measured: deliveries stalled ~1.7 s behind 900 queued actions). Raising the
+        // throttle while Wait-SocketIoEvent runs lets one boundary run a batch instead; it is restored afterwards.
+        private static readonly FieldInfo? ThrottleField = FindThrottleField();
+
         private readonly PSEventManager? _events;
         private readonly ICollection? _queue;
 
@@ -42,6 +49,23 @@ namespace SocketIo.PowerShell.Eventing
         /// <summary>Actions waiting to run, or -1 when that cannot be known.</summary>
         public int Pending => _queue?.Count ?? -1;
 
+        /// <summary>Sets the engine's per-boundary action throttle; returns the previous value, or null when it cannot be
+        /// set (then nothing changed). Call on the pipeline thread, and restore the previous value afterwards.</summary>
+        public double? SetThrottle(double value)
+        {
+            if (ThrottleField == null || _events == null || !ThrottleField.DeclaringType!.IsInstanceOfType(_events)) return null;
+            try
+            {
+                var previous = (double)ThrottleField.GetValue(_events)!;
+                ThrottleField.SetValue(_events, value);
+                return previous;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
         /// <summary>True when some subscription of this runspace has an -Action.</summary>
         public bool HasActions
         {
@@ -49,6 +73,20 @@ namespace SocketIo.PowerShell.Eventing
             {
                 try { return _events != null && _events.Subscribers.Any(s => s.Action != null); }
                 catch (InvalidOperationException) { return true; } // the list changed while we looked: assume so
+            }
+        }
+
+        private static FieldInfo? FindThrottleField()
+        {
+            try
+            {
+                var type = typeof(PSEventManager).Assembly.GetType("System.Management.Automation.PSLocalEventManager", throwOnError: false);
+                return type?.GetFields(BindingFlags.Instance | BindingFlags.NonPublic).FirstOrDefault(f =>
+                    f.FieldType == typeof(double) && f.Name.IndexOf("throttleLimit", StringComparison.OrdinalIgnoreCase) >= 0);
+            }
+            catch (Exception)
+            {
+                return null;
             }
         }
 

@@ -46,6 +46,31 @@ namespace SocketIo.PowerShell.Eventing
             Signal();
         }
 
+        /// <summary>
+        /// Puts back messages a reader took but never wrote (its pipeline stopped: Select-Object -First, Ctrl+C, an error
+        /// downstream): each goes back to its place in arrival order, as if it had not been taken. If that overfills the
+        /// mailbox, the oldest messages are dropped and counted, as they would have been without the take.
+        /// </summary>
+        public void Restore(IEnumerable<SocketIoMessage> messages)
+        {
+            lock (_messages)
+            {
+                foreach (var message in messages)
+                {
+                    var node = _messages.First;
+                    while (node != null && node.Value.Sequence < message.Sequence) node = node.Next;
+                    if (node == null) _messages.AddLast(message);
+                    else _messages.AddBefore(node, message);
+                }
+                while (_messages.Count > Capacity)
+                {
+                    _messages.RemoveFirst();
+                    Interlocked.Increment(ref _dropped);
+                }
+            }
+            Signal();
+        }
+
         /// <summary>Moves up to <paramref name="max"/> matching messages, oldest first, into <paramref name="into"/>.</summary>
         public int Take(EventNameFilter filter, int max, List<SocketIoMessage> into)
         {
