@@ -97,38 +97,41 @@ Describe 'The module package' {
 
     # PSResourceGet keeps its repository list in the user's profile; with HOME/XDG pointed into TestDrive a child pwsh
     # registers the local repository there, never in the real profile. Windows ignores those variables: skipped there.
-    It 'installs with Save-PSResource from a local repository, and imports' -Skip:($IsWindows -or -not (Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)) {
-        $home2 = Join-Path $TestDrive 'home'
-        $data = Join-Path $home2 '.local/share'
-        $null = New-Item -ItemType Directory -Path $data, (Join-Path $home2 '.config'), (Join-Path $home2 '.cache') -Force
-        $saved = Join-Path $TestDrive 'saved'
-        $null = New-Item -ItemType Directory -Path $saved -Force
-        $script = {
-            param($repository, $saved)
-            $ErrorActionPreference = 'Stop'
-            Register-PSResourceRepository -Name SocketIoTestLocal -Uri $repository -Trusted
-            Save-PSResource -Name SocketIo -Repository SocketIoTestLocal -Path $saved -TrustRepository -Quiet
-            Import-Module (Join-Path $saved 'SocketIo')
-            "imported $((Get-Module SocketIo).Version) with $((Get-Command -Module SocketIo).Count) commands"
+    # Only where HOME/XDG redirect PSResourceGet's profile (not Windows) and PSResourceGet ships (PowerShell 7.4+).
+    if (-not $IsWindows -and (Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)) {
+        It 'installs with Save-PSResource from a local repository, and imports' {
+            $home2 = Join-Path $TestDrive 'home'
+            $data = Join-Path $home2 '.local/share'
+            $null = New-Item -ItemType Directory -Path $data, (Join-Path $home2 '.config'), (Join-Path $home2 '.cache') -Force
+            $saved = Join-Path $TestDrive 'saved'
+            $null = New-Item -ItemType Directory -Path $saved -Force
+            $script = {
+                param($repository, $saved)
+                $ErrorActionPreference = 'Stop'
+                Register-PSResourceRepository -Name SocketIoTestLocal -Uri $repository -Trusted
+                Save-PSResource -Name SocketIo -Repository SocketIoTestLocal -Path $saved -TrustRepository -Quiet
+                Import-Module (Join-Path $saved 'SocketIo')
+                "imported $((Get-Module SocketIo).Version) with $((Get-Command -Module SocketIo).Count) commands"
+            }
+            $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
+            foreach ($arg in '-NoProfile', '-NonInteractive', '-Command', "& { $script } '$out' '$saved'") { $info.ArgumentList.Add($arg) }
+            $info.WorkingDirectory = $TestDrive
+            $info.Environment['HOME'] = $home2
+            $info.Environment['XDG_DATA_HOME'] = $data
+            $info.Environment['XDG_CONFIG_HOME'] = Join-Path $home2 '.config'
+            $info.Environment['XDG_CACHE_HOME'] = Join-Path $home2 '.cache'
+            $info.RedirectStandardOutput = $true
+            $info.RedirectStandardError = $true
+            $info.UseShellExecute = $false
+            $process = [System.Diagnostics.Process]::Start($info)
+            $stdout = $process.StandardOutput.ReadToEndAsync()
+            $stderr = $process.StandardError.ReadToEndAsync()
+            if (-not $process.WaitForExit(60000)) { $process.Kill(); throw 'Save-PSResource did not finish within 60 s.' }
+            $process.ExitCode | Should -Be 0 -Because $stderr.Result
+            $stdout.Result | Should -Match "imported $([regex]::Escape(($version -replace '-.*$'))) with $(@($manifestData.CmdletsToExport).Count) commands"
+            Join-Path $saved "SocketIo/$($version -replace '-.*$')/SocketIo.psd1" | Should -Exist
+            Join-Path $saved "SocketIo/$($version -replace '-.*$')/Dependencies/System.Text.Json.dll" | Should -Exist
+            Join-Path $saved "SocketIo/$($version -replace '-.*$')/SocketIo.nuspec" | Should -Not -Exist   # an installer's own files are not left behind
         }
-        $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
-        foreach ($arg in '-NoProfile', '-NonInteractive', '-Command', "& { $script } '$out' '$saved'") { $info.ArgumentList.Add($arg) }
-        $info.WorkingDirectory = $TestDrive
-        $info.Environment['HOME'] = $home2
-        $info.Environment['XDG_DATA_HOME'] = $data
-        $info.Environment['XDG_CONFIG_HOME'] = Join-Path $home2 '.config'
-        $info.Environment['XDG_CACHE_HOME'] = Join-Path $home2 '.cache'
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($info)
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit(60000)) { $process.Kill(); throw 'Save-PSResource did not finish within 60 s.' }
-        $process.ExitCode | Should -Be 0 -Because $stderr.Result
-        $stdout.Result | Should -Match "imported $([regex]::Escape(($version -replace '-.*$'))) with $(@($manifestData.CmdletsToExport).Count) commands"
-        Join-Path $saved "SocketIo/$($version -replace '-.*$')/SocketIo.psd1" | Should -Exist
-        Join-Path $saved "SocketIo/$($version -replace '-.*$')/Dependencies/System.Text.Json.dll" | Should -Exist
-        Join-Path $saved "SocketIo/$($version -replace '-.*$')/SocketIo.nuspec" | Should -Not -Exist   # an installer's own files are not left behind
     }
 }
