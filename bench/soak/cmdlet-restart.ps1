@@ -65,8 +65,12 @@ function Get-ProcSample([string] $Label) {
     $sample
 }
 
-$emits = [Collections.Generic.List[object]]::new()
-$ticks = [Collections.Generic.List[object]]::new()
+# The client's record goes to files as it happens (not to lists in this process, whose memory is measured).
+$emitFile = Join-Path $OutDir 'restart-cmdlets-emits.csv'
+$tickFile = Join-Path $OutDir 'restart-cmdlets-ticks.csv'
+$emitWriter = [IO.StreamWriter]::new($emitFile, $false)
+$tickWriter = [IO.StreamWriter]::new($tickFile, $false)
+$script:tickCount = 0
 $cycleRows = [Collections.Generic.List[object]]::new()
 $samples = [Collections.Generic.List[object]]::new()
 $sendErrors = 0
@@ -87,26 +91,23 @@ function Step {
             $state = $conn.State
             $session = $conn.Reconnects + 1
             $buffered = $conn.BufferedEmits
-            $record = [ordered]@{ K = $script:k; Outcome = ''; Session = 0; Writes = 0; EmitSession = $session }
             try {
                 Send-SocketIoEvent -Connection $conn -EventName s -Data $script:k
-                if ($state -ne 'Connected' -or $conn.BufferedEmits -gt $buffered) {
-                    # Buffered: written on the next session, right after it joins.
-                    $record.Outcome = 'Buffered'; $record.Session = $session + 1; $record.Writes = 1
-                }
-                else { $record.Outcome = 'Sent'; $record.Session = $session; $record.Writes = 1 }
+                # Buffered: written on the next session, right after it joins.
+                if ($state -ne 'Connected' -or $conn.BufferedEmits -gt $buffered) { $emitWriter.WriteLine("$($script:k),Buffered,$($session + 1),1,$session") }
+                else { $emitWriter.WriteLine("$($script:k),Sent,$session,1,$session") }
             }
             catch {
-                $record.Outcome = 'Error'
+                $emitWriter.WriteLine("$($script:k),Error,0,0,$session")
                 $script:sendErrors++
                 $script:lastSendError = $_.Exception.Message
             }
-            $emits.Add($record)
             $script:k++
         }
     }
     foreach ($m in @(Receive-SocketIoEvent -Connection $conn -EventName tick -TimeoutSec 0)) {
-        $ticks.Add([long[]]@($m.Arguments[0], $m.Arguments[1]))
+        $tickWriter.WriteLine("$($m.Arguments[0]),$($m.Arguments[1])")
+        $script:tickCount++
     }
 }
 
@@ -146,7 +147,7 @@ try {
         }
         else { $row.reconnectTimeout = $true }
         $cycleRows.Add($row)
-        if (($c + 1) % 5 -eq 0) { [Console]::Error.WriteLine("cmdlet cycle $($c + 1)/$Cycles`: reconnects $($conn.Reconnects), emitted $($script:k), ticks $($ticks.Count), state $($conn.State)") }
+        if (($c + 1) % 5 -eq 0) { [Console]::Error.WriteLine("cmdlet cycle $($c + 1)/$Cycles`: reconnects $($conn.Reconnects), emitted $($script:k), ticks $($script:tickCount), state $($conn.State)") }
     }
     Wait-Step $UpMs[1]
     $samples.Add((Get-ProcSample "last (after cycle $Cycles)"))
@@ -159,9 +160,11 @@ try {
     $flushed = Send-SocketIoEvent -Connection $conn -EventName flush -Ack -TimeoutSec 10
     $samples.Add((Get-ProcSample 'end'))
 
+    $emitWriter.Dispose(); $tickWriter.Dispose()
     $record = [ordered]@{
-        Emits        = $emits
-        Ticks        = $ticks
+        Emits        = @(Import-Csv $emitFile -Header K, Outcome, Session, Writes, EmitSession | ForEach-Object {
+                [ordered]@{ K = [long]$_.K; Outcome = $_.Outcome; Session = [int]$_.Session; Writes = [int]$_.Writes; EmitSession = [int]$_.EmitSession } })
+        Ticks        = @(Get-Content $tickFile | ForEach-Object { , [long[]]($_ -split ',') })
         FinalSession = $conn.Reconnects + 1
         StopGen      = [int]$stopped.gen
         StopLast     = [long]$stopped.last
@@ -189,6 +192,7 @@ finally {
     $result.samples = $samples
     $result.clientFile = $clientFile
     $result.log = $log
+    $emitWriter.Dispose(); $tickWriter.Dispose()
     if ($conn) { try { Disconnect-SocketIo -Connection $conn -Confirm:$false } catch { } }
     foreach ($p in $servers) { try { if (-not $p.HasExited) { $p.Kill() } } catch { } }
     [Console]::Out.WriteLine('RESULT ' + ($result | ConvertTo-Json -Depth 6 -Compress))

@@ -87,10 +87,10 @@ try {
         # the one-pass loop stops the pipeline.
         do {
             Receive-SocketIoEvent -Connection $conn -EventName ev -TimeoutSec ($seconds + 1) | ForEach-Object {
-                if ($script:clock.ElapsedMilliseconds -ge $endMs) { break }
                 Invoke-Work
                 $script:processed++
                 Test-Sample
+                if ($script:clock.ElapsedMilliseconds -ge $endMs) { break }
             }
         } while ($false)
     }
