@@ -44,8 +44,9 @@ $results = [Collections.Generic.List[object]]::new()
 foreach ($v in $Variant) {
     $server = $null
     try {
+        # Owned by this script (not listed in node-pids.txt, which Invoke-SoakChild empties after the child): it exits
+        # when our stdin pipe to it closes, also if this script dies.
         $server = Start-NodeServer -Script $script:ServerScript
-        Add-Content -Path (Join-Path $OutDir 'node-pids.txt') -Value $server.Process.Id
         Write-Host "== $v consumer: $Rate events/s for $Minutes min, $WorkMs ms ($Work) per event (server 127.0.0.1:$($server.Port))" -ForegroundColor Cyan
         $r = Invoke-SoakChild -FilePath $script:Pwsh -OutDir $OutDir -TimeoutSec ([int]($Minutes * 60 + 120)) -ArgumentList @(
             '-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'slow-consumer.ps1'), '-ModulePath', $paths.Module,
