@@ -155,6 +155,9 @@ Describe 'OctoPrint against the simulator' {
             # five drops the three left are currents.
             Wait-Until { $c.UnreadDropped -ge 5 } -TimeoutSec 10 | Should -BeTrue
             $c.Unread | Should -Be 3
+            $c.Dropped | Should -BeGreaterOrEqual $c.UnreadDropped
+            $table = $c | Format-Table | Out-String -Width 200
+            $table | Should -Match '\bDropped\b' -Because 'the default table shows that something was lost'
             @(Receive-SocketIoEvent $c -Count 3 -TimeoutSec 5).EventName | Should -Be @('current', 'current', 'current')
         }
 
@@ -366,7 +369,7 @@ Describe 'OctoPrint against the simulator' {
             $table = Get-SocketIoConnection -Id $c.Id | Format-Table | Out-String -Width 200
             # One view for every kind of connection: Target is the OctoPrint user.
             $table | Should -Match '\bTarget\b'
-            $table | Should -Match ("(?m)^\s*$($c.Id)\s+\S+\s+Connected\s+websocket\s+admin\s+\d+\s+\d+\s+\d+\s+" + [regex]::Escape("$($c.Uri)"))
+            $table | Should -Match ("(?m)^\s*$($c.Id)\s+\S+\s+Connected\s+websocket\s+admin\s+\d+\s+\d+\s+\d+\s+\d+\s+" + [regex]::Escape("$($c.Uri)"))
         }
     }
 

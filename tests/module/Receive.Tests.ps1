@@ -85,6 +85,19 @@ Describe 'Receive-SocketIoEvent' {
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 3
     }
 
+    It 'ends at -TimeoutSec even when a slow consumer is behind, and puts back what it took but did not write' {
+        Send-SocketIoEvent $c burst -ArgumentList 40, 'slow'
+        Wait-Until { $c.Unread -eq 40 } | Should -BeTrue
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $first = @(Receive-SocketIoEvent $c slow -TimeoutSec 1 | ForEach-Object { Start-Sleep -Milliseconds 100; $_ })
+        $clock.Stop()
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 2.5 -Because 'the deadline ends the call, not the end of what is waiting'
+        $first.Count | Should -BeGreaterThan 0
+        $first.Count | Should -BeLessThan 40
+        $rest = @(Receive-SocketIoEvent $c slow -TimeoutSec 0)
+        (@($first) + @($rest)).Data.i -join ',' | Should -BeExactly ((0..39) -join ',') -Because 'nothing is lost or reordered'
+    }
+
     It 'takes everything already in the mailbox with -TimeoutSec 0, without waiting' {
         Send-SocketIoEvent $c burst -ArgumentList 300, 'ready'
         Wait-Until { $c.Unread -eq 300 } | Should -BeTrue

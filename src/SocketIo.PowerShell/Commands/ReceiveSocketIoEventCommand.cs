@@ -52,29 +52,32 @@ namespace SocketIo.PowerShell.Commands
                 while (remaining > 0)
                 {
                     foreach (var tap in taps) tap.Drain(this);
-                    // Once the time is up (at once with -TimeoutSec 0), one last look takes what is already there.
-                    bool timeUp = TimeoutSec >= 0 && clock.ElapsedMilliseconds >= TimeoutSec * 1000L;
+                    // -TimeoutSec 0 takes what is already there; a later deadline ends the call, even mid-batch, so a slow
+                    // consumer cannot stretch it (what was taken but not written goes back, below).
+                    bool drainOnly = TimeoutSec == 0;
+                    if (TimeoutSec > 0 && TimeIsUp(clock)) break;
                     signal.Reset();
                     batch.Clear();
                     bool finished = _connections.All(c => c.Mailbox.IsCompleted); // read before taking: nothing can follow
-                    TakeNext(filter, timeUp ? remaining : Math.Min(remaining, BatchSize), batch);
+                    TakeNext(filter, drainOnly ? remaining : Math.Min(remaining, BatchSize), batch);
                     int written = 0;
                     try
                     {
                         foreach (var message in batch)
                         {
+                            if (!drainOnly && written > 0 && TimeoutSec > 0 && TimeIsUp(clock)) break;
                             written++; // the one whose WriteObject stops the pipeline (Select-Object -First) was handed over
                             Write(message);
                         }
                     }
                     finally
                     {
-                        // The pipeline stopped mid-batch: what was taken but not handed over goes back to its mailbox.
+                        // The pipeline stopped mid-batch or time ran out: what was taken but not handed over goes back.
                         if (written < batch.Count)
                             foreach (var group in batch.Skip(written).GroupBy(m => m.Connection)) group.Key.Mailbox.Restore(group);
                     }
-                    remaining -= batch.Count;
-                    if (timeUp) break;
+                    remaining -= written;
+                    if (drainOnly || written < batch.Count) break;
                     if (batch.Count > 0) continue;
                     if (finished) break;
 
@@ -90,6 +93,8 @@ namespace SocketIo.PowerShell.Commands
                 foreach (var tap in taps) tap.Dispose();
             }
         }
+
+        private bool TimeIsUp(Stopwatch clock) => clock.ElapsedMilliseconds >= TimeoutSec * 1000L;
 
         // WriteObject returns once the downstream commands have handled the message: that time is the consumer's
         // processing time, which OctoPrint's throttle feeds on.

@@ -43,6 +43,9 @@ namespace SocketIo
         public int Unread => Mailbox.Count;
         /// <summary>Events not raised into PowerShell's event queue because it held too many unprocessed ones.</summary>
         public long EventsDropped => Interlocked.Read(ref _eventsDropped);
+        /// <summary>Everything this connection dropped or discarded, whatever the cause (the sum of the *Dropped and
+        /// *Discarded counters), so the default table shows at a glance that something was lost.</summary>
+        public virtual long Dropped => UnreadDropped + EventsDropped;
         public virtual int Reconnects => 0;
         /// <summary>Why the connection ended (socket.io-client's words), while it is not connected.</summary>
         public abstract string? DisconnectReason { get; }

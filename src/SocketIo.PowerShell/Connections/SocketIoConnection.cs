@@ -55,6 +55,7 @@ namespace SocketIo
         /// <summary>Emits accepted but never delivered: buffered when the connection closed for good, failed to write,
         /// or out of retries with nobody waiting.</summary>
         public long EmitsDiscarded => _socket.EmitsDiscarded;
+        public override long Dropped => base.Dropped + VolatileDropped + EmitsDiscarded;
         /// <summary>When the server last pinged (UTC); the server pings every pingInterval. (Engine.IO 4 clients never
         /// ping, so there is no round-trip time to measure honestly.)</summary>
         public DateTime? LastPingAt => _socket.Manager.Engine?.LastPingAt is DateTime at && at != default ? at : (DateTime?)null;
