@@ -59,6 +59,11 @@ function Get-ProcSample([string] $Label) {
         threads   = [int](& $kb 'Threads')
         managedMB = [math]::Round([GC]::GetTotalMemory($false) / 1MB, 2)
         gcCommittedMB = [math]::Round([GC]::GetGCMemoryInfo().TotalCommittedBytes / 1MB, 1)
+        # Code, not data: methods compiled and assemblies loaded explain one-time steps (a first error path run).
+        jitMethods = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+        jitCodeMB = [math]::Round([System.Runtime.JitInfo]::GetCompiledILBytes($false) / 1MB, 2)
+        assemblies = [AppDomain]::CurrentDomain.GetAssemblies().Count
+        sendErrors = $script:sendErrors
     }
     [GC]::Collect(2, [GCCollectionMode]::Aggressive, $true, $true)
     $sample.privateAggressiveMB = [math]::Round([double]((Get-Content /proc/self/status | Where-Object { $_ -like 'RssAnon:*' }) -split '\s+')[1] / 1024, 1)
@@ -74,6 +79,7 @@ $script:tickCount = 0
 $cycleRows = [Collections.Generic.List[object]]::new()
 $samples = [Collections.Generic.List[object]]::new()
 $sendErrors = 0
+$sampledAfterError = $false
 $lastSendError = $null
 $script:k = 0
 $script:clock = [Diagnostics.Stopwatch]::StartNew()
@@ -127,6 +133,10 @@ try {
         if ($c -eq 0) { $samples.Add((Get-ProcSample 'start')) }
         if ($c -eq [math]::Max(1, [int][math]::Floor($Cycles / 10))) { $samples.Add((Get-ProcSample "warm (cycle $c)")) }
         elseif ($c -gt 0 -and $c % 5 -eq 0) { $samples.Add((Get-ProcSample "cycle $c")) }
+        if ($script:sendErrors -gt 0 -and -not $sampledAfterError) {
+            $samples.Add((Get-ProcSample "after the first send error (cycle $c)"))
+            $sampledAfterError = $true
+        }
         $reconnectsBefore = $conn.Reconnects
         $killAt = [DateTime]::UtcNow
         $server.Process.Kill()
