@@ -142,11 +142,7 @@ $goals = foreach ($r in $results) {
     # memory (after an aggressive GC: what the GC merely keeps committed for reuse is not a leak) up by at most
     # max(10 MB, 25 %). The start sample (first up phase) still includes warm-up growth; `last` is taken after the
     # last cycle's up phase, before the end phase runs code the cycles never ran (which the `end` sample includes).
-    # Warm means every code path of the loop ran once: the cmdlet variant's first failed send (a connection lost while
-    # writing) JITs and loads the whole error path (~14 MB, see the JIT columns), so the later of the two counts.
     $s = Get-Sample $r 'warm*'; if (-not $s) { $s = Get-Sample $r 'start' }
-    $firstError = Get-Sample $r 'after the first send error*'
-    if ($firstError -and @($r.samples).IndexOf($firstError) -gt @($r.samples).IndexOf($s)) { $s = $firstError }
     $e = Get-Sample $r 'last*'; if (-not $e) { $e = Get-Sample $r 'end' }
     $metric = if ($s -and $s.PSObject.Properties['privateAggressiveMB']) { 'privateAggressiveMB' } else { 'privateMB' }
     $flat = $s -and $e -and (($e.threads - $s.threads) -le 4) -and (($e.$metric - $s.$metric) -le [math]::Max(10, 0.25 * $s.$metric))
