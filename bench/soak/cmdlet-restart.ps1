@@ -141,6 +141,9 @@ try {
         $killAt = [DateTime]::UtcNow
         $server.Process.Kill()
         $null = $server.Process.WaitForExit(5000)
+        # A killed server's Process keeps its redirected stream buffers (~30 KB): drop it, or the harness itself grows.
+        $null = $servers.Remove($server.Process)
+        $server.Process.Dispose()
         $down = $random.Next($DownMs[0], $DownMs[1] + 1)
         Wait-Step $down
         $gen++
