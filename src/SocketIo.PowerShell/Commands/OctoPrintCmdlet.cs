@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core;
 using SocketIo.Core.OctoPrint;
+using SocketIo.PowerShell.Connections;
 using SocketIo.PowerShell.Errors;
 
 namespace SocketIo.PowerShell.Commands
@@ -19,7 +20,8 @@ namespace SocketIo.PowerShell.Commands
     /// </summary>
     public abstract class OctoPrintCmdlet : SocketIoCmdlet
     {
-        private const int WaitSliceMs = 500;
+        /// <summary>The longest a wait blocks before it checks again (a lost wake-up costs at most this).</summary>
+        protected const int WaitSliceMs = 500;
         private readonly List<PendingWait> _waits = new List<PendingWait>();
 
         /// <summary>Runs one REST call for <paramref name="connection"/>; false (after writing the error) when it failed.</summary>
@@ -66,6 +68,25 @@ namespace SocketIo.PowerShell.Commands
 
         /// <summary>The short description of a connection for ShouldProcess.</summary>
         protected static string Target(OctoPrintConnection connection) => $"{connection.Name} ({connection.Uri})";
+
+        /// <summary>The connections given, or all of this session's OctoPrint connections.</summary>
+        protected static OctoPrintConnection[] GivenOrAll(OctoPrintConnection[]? given) =>
+            given ?? ConnectionRegistry.Current.All().OfType<OctoPrintConnection>().ToArray();
+
+        /// <summary>The connection's current job (<c>GET /api/job</c>); null (after writing the error) when that failed.</summary>
+        protected object? JobOf(OctoPrintConnection connection) =>
+            TryRest(connection, t => connection.Rest.GetJobAsync(t), out var job) ? new OctoPrintJob(connection, job) : null;
+
+        /// <summary>Blocks until one of <paramref name="connections"/> reports something new, at most one slice (and at
+        /// most <paramref name="leftMs"/>): callers check again after each. Ctrl+C ends it at once.</summary>
+        protected void WaitForChange(IEnumerable<OctoPrintConnection> connections, long leftMs)
+        {
+            // WaitAny takes at most 64 handles; a larger fleet's other printers are seen at the next slice.
+            var handles = connections.Distinct().Take(63).Select(c => c.Changed.WaitHandle)
+                .Concat(new[] { StopToken.WaitHandle }).ToArray();
+            WaitHandle.WaitAny(handles, (int)Math.Min(leftMs, WaitSliceMs));
+            if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+        }
 
         /// <summary>Registers a wait, run by <see cref="RunWaits"/>: <paramref name="check"/> is called whenever the
         /// connection reports something new and returns null while still waiting.</summary>
@@ -115,10 +136,7 @@ namespace SocketIo.PowerShell.Commands
                     {
                         SecondsRemaining = (int)(left / 1000),
                     });
-                    var handles = pending.Select(w => w.Connection).Distinct().Take(63).Select(c => c.Changed.WaitHandle)
-                        .Concat(new[] { StopToken.WaitHandle }).ToArray();
-                    WaitHandle.WaitAny(handles, (int)Math.Min(left, WaitSliceMs));
-                    if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+                    WaitForChange(pending.Select(w => w.Connection), left);
                 }
             }
             finally
@@ -127,9 +145,15 @@ namespace SocketIo.PowerShell.Commands
             }
         }
 
-        /// <summary>A wait for an OctoPrint event after <paramref name="mark"/> (<see cref="OctoPrintConnection.EventMark"/>
-        /// taken before the request): done on one of <paramref name="done"/>, failed on one of <paramref name="fail"/>.</summary>
-        protected static Func<WaitOutcome?> ForEvent(OctoPrintConnection connection, long mark, string[] done, string[] fail, Func<object?> output)
+        /// <summary>Registers a wait for <paramref name="wait"/>'s event after <paramref name="mark"/>
+        /// (<see cref="OctoPrintConnection.EventMark"/> taken before the request), writing <paramref name="output"/>'s
+        /// result when it comes.</summary>
+        protected void AddEventWait(OctoPrintConnection connection, EventWait wait, long mark, Func<object?> output) =>
+            AddWait(connection, wait.What, ForEvent(connection, mark, wait.Done, wait.Fail, output));
+
+        /// <summary>A wait for an OctoPrint event after <paramref name="mark"/>: done on one of <paramref name="done"/>,
+        /// failed on one of <paramref name="fail"/>.</summary>
+        private static Func<WaitOutcome?> ForEvent(OctoPrintConnection connection, long mark, string[] done, string[] fail, Func<object?> output)
         {
             return () =>
             {
@@ -146,6 +170,25 @@ namespace SocketIo.PowerShell.Commands
         private static bool IsErrorState(OctoPrintEventRecord e) =>
             e.Type == "PrinterStateChanged" && OctoPrint.PSValue.String(e.Payload, "state_id") is string id
             && (id == "ERROR" || id == "CLOSED_WITH_ERROR");
+
+        /// <summary>What a request waits for: <see cref="What"/> for messages, done on one of <see cref="Done"/>,
+        /// failed on one of <see cref="Fail"/> (or on the printer's error state).</summary>
+        protected sealed class EventWait
+        {
+            public static readonly EventWait PrintStart = new EventWait("the print to start", new[] { "PrintStarted" }, new[] { "PrintFailed", "Error" });
+            public static readonly EventWait FileSelect = new EventWait("the file to be selected", new[] { "FileSelected" }, Array.Empty<string>());
+
+            public EventWait(string what, string[] done, string[] fail)
+            {
+                What = what;
+                Done = done;
+                Fail = fail;
+            }
+
+            public string What { get; }
+            public string[] Done { get; }
+            public string[] Fail { get; }
+        }
 
         protected sealed class WaitOutcome
         {

@@ -6,7 +6,6 @@ using System.Management.Automation;
 using System.Threading;
 using SocketIo.Core;
 using SocketIo.Core.OctoPrint.Rest;
-using SocketIo.PowerShell.Connections;
 using SocketIo.PowerShell.Errors;
 
 namespace SocketIo.PowerShell.Commands
@@ -46,7 +45,7 @@ namespace SocketIo.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var connections = Connection ?? ConnectionRegistry.Current.All().OfType<OctoPrintConnection>().ToArray();
+            var connections = GivenOrAll(Connection);
             var patterns = Path?.Select(p => new WildcardPattern(p.Trim('/'), WildcardOptions.IgnoreCase)).ToArray();
             foreach (var connection in connections)
             {
@@ -110,6 +109,7 @@ namespace SocketIo.PowerShell.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        // Declared here, not inherited from OctoPrintRequestCmdlet: this cmdlet has no -PassThru (it always writes the file).
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
@@ -134,10 +134,8 @@ namespace SocketIo.PowerShell.Commands
                     var file = new OctoPrintFile(connection, uploaded.Origin, uploaded.Path, "machinecode", info.Length, DateTime.UtcNow);
                     if ((Print || Select) && !uploaded.EffectiveSelect)
                         WriteWarning($"{connection.Name}: the printer is not ready, so OctoPrint uploaded {uploaded.Path} without {(Print ? "printing" : "selecting")} it.");
-                    if (Wait && Print && uploaded.EffectivePrint)
-                        AddWait(connection, "the print to start", ForEvent(connection, mark, new[] { "PrintStarted" }, new[] { "PrintFailed", "Error" }, () => file));
-                    else if (Wait && Select && uploaded.EffectiveSelect)
-                        AddWait(connection, "the file to be selected", ForEvent(connection, mark, new[] { "FileSelected" }, Array.Empty<string>(), () => file));
+                    if (Wait && Print && uploaded.EffectivePrint) AddEventWait(connection, EventWait.PrintStart, mark, () => file);
+                    else if (Wait && Select && uploaded.EffectiveSelect) AddEventWait(connection, EventWait.FileSelect, mark, () => file);
                     else WriteObject(file);
                 }
             }
@@ -217,7 +215,7 @@ namespace SocketIo.PowerShell.Commands
     /// Takes Get-OctoPrintFile's output (Connection, Path, Origin by property name).</summary>
     [Cmdlet(VerbsCommon.Select, "OctoPrintFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OctoPrintJob))]
-    public sealed class SelectOctoPrintFileCommand : OctoPrintCmdlet
+    public sealed class SelectOctoPrintFileCommand : OctoPrintRequestCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
@@ -234,33 +232,15 @@ namespace SocketIo.PowerShell.Commands
         [Parameter]
         public SwitchParameter Print { get; set; }
 
-        [Parameter]
-        public SwitchParameter Wait { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, int.MaxValue)]
-        public int TimeoutSec { get; set; } = 60;
-
-        /// <summary>Write the job (GET /api/job) afterwards.</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
+        protected override string WaitActivity => "Waiting for selected files";
 
         protected override void ProcessRecord()
         {
             var path = Path.Replace('\\', '/').Trim('/');
             foreach (var connection in Connection)
-            {
-                if (!ShouldProcess(Target(connection), (Print ? "Select and print " : "Select ") + $"{Origin}/{path}")) continue;
-                long mark = connection.EventMark;
-                if (!TryRest(connection, t => connection.Rest.SelectFileAsync(Origin, path, Print, t))) continue;
-                Func<object?> output = () => PassThru && TryRest(connection, t => connection.Rest.GetJobAsync(t), out var job) ? new OctoPrintJob(connection, job) : null;
-                if (Wait && Print) AddWait(connection, "the print to start", ForEvent(connection, mark, new[] { "PrintStarted" }, new[] { "PrintFailed", "Error" }, output));
-                else if (Wait) AddWait(connection, "the file to be selected", ForEvent(connection, mark, new[] { "FileSelected" }, Array.Empty<string>(), output));
-                else if (output() is object job) WriteObject(job);
-            }
+                Request(connection, (Print ? "Select and print " : "Select ") + $"{Origin}/{path}", t => connection.Rest.SelectFileAsync(Origin, path, Print, t),
+                    Print ? EventWait.PrintStart : EventWait.FileSelect, () => JobOf(connection));
         }
-
-        protected override void EndProcessing() => RunWaits(TimeoutSec, "Waiting for selected files");
     }
 
     /// <summary>Deletes files or folders (a folder with everything in it; <c>DELETE /api/files/{origin}/{path}</c>).

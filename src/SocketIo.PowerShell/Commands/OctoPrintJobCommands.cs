@@ -1,7 +1,7 @@
 using System;
-using System.Linq;
 using System.Management.Automation;
-using SocketIo.PowerShell.Connections;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SocketIo.PowerShell.Commands
 {
@@ -16,40 +16,27 @@ namespace SocketIo.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var connections = Connection ?? ConnectionRegistry.Current.All().OfType<OctoPrintConnection>().ToArray();
-            foreach (var connection in connections)
-                if (TryRest(connection, t => connection.Rest.GetJobAsync(t), out var job)) WriteObject(new OctoPrintJob(connection, job));
+            foreach (var connection in GivenOrAll(Connection))
+                if (JobOf(connection) is object job) WriteObject(job);
         }
     }
 
     /// <summary>Shared shape of the job commands: one REST command per connection, an optional wait for the event
-    /// it causes, -PassThru writing the job afterwards.</summary>
-    public abstract class OctoPrintJobCommandBase : OctoPrintCmdlet
+    /// it causes, -PassThru writing the job (<c>GET /api/job</c>) afterwards.</summary>
+    public abstract class OctoPrintJobCommandBase : OctoPrintRequestCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public OctoPrintConnection[] Connection { get; set; } = null!;
 
-        [Parameter]
-        public SwitchParameter Wait { get; set; }
+        protected override string WaitActivity => "Waiting for print jobs";
 
-        [Parameter]
-        [ValidateRange(1, int.MaxValue)]
-        public int TimeoutSec { get; set; } = 60;
-
-        /// <summary>Write the job (GET /api/job) after the command, and after the wait with -Wait.</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
-
-        protected object? JobOf(OctoPrintConnection connection) =>
-            TryRest(connection, t => connection.Rest.GetJobAsync(t), out var job) ? new OctoPrintJob(connection, job) : null;
-
-        protected void Done(OctoPrintConnection connection)
+        /// <summary>The job command for every connection, each waiting for <paramref name="wait"/> with -Wait.</summary>
+        protected void RequestEach(string action, Func<OctoPrintConnection, CancellationToken, Task> call, EventWait wait)
         {
-            if (PassThru && JobOf(connection) is object job) WriteObject(job);
+            foreach (var connection in Connection)
+                Request(connection, action, t => call(connection, t), wait, () => JobOf(connection));
         }
-
-        protected override void EndProcessing() => RunWaits(TimeoutSec, "Waiting for print jobs");
     }
 
     /// <summary>Starts printing the selected file (<c>POST /api/job start</c>); -Wait until PrintStarted. Without a
@@ -69,11 +56,8 @@ namespace SocketIo.PowerShell.Commands
                         "no file is selected, so there is nothing to print (OctoPrint would accept the start and do nothing). Select one with Select-OctoPrintFile or Send-OctoPrintFile -Select.", connection);
                     continue;
                 }
-                if (!ShouldProcess(Target(connection), $"Start printing {job.FileDisplay ?? job.FileName}")) continue;
-                long mark = connection.EventMark;
-                if (!TryRest(connection, t => connection.Rest.StartJobAsync(t))) continue;
-                if (Wait) AddWait(connection, "the print to start", ForEvent(connection, mark, new[] { "PrintStarted" }, new[] { "PrintFailed", "Error" }, () => PassThru ? JobOf(connection) : null));
-                else Done(connection);
+                Request(connection, $"Start printing {job.FileDisplay ?? job.FileName}", t => connection.Rest.StartJobAsync(t),
+                    EventWait.PrintStart, () => JobOf(connection));
             }
         }
     }
@@ -83,17 +67,10 @@ namespace SocketIo.PowerShell.Commands
     [OutputType(typeof(OctoPrintJob))]
     public sealed class SuspendOctoPrintJobCommand : OctoPrintJobCommandBase
     {
-        protected override void ProcessRecord()
-        {
-            foreach (var connection in Connection)
-            {
-                if (!ShouldProcess(Target(connection), "Pause the print job")) continue;
-                long mark = connection.EventMark;
-                if (!TryRest(connection, t => connection.Rest.PauseJobAsync("pause", t))) continue;
-                if (Wait) AddWait(connection, "the print to pause", ForEvent(connection, mark, new[] { "PrintPaused" }, new[] { "PrintFailed", "PrintDone", "Error" }, () => PassThru ? JobOf(connection) : null));
-                else Done(connection);
-            }
-        }
+        private static readonly EventWait Paused = new EventWait("the print to pause", new[] { "PrintPaused" }, new[] { "PrintFailed", "PrintDone", "Error" });
+
+        protected override void ProcessRecord() =>
+            RequestEach("Pause the print job", (c, t) => c.Rest.PauseJobAsync("pause", t), Paused);
     }
 
     /// <summary>Resumes the paused job (<c>POST /api/job pause, action resume</c>); -Wait until PrintResumed.</summary>
@@ -101,17 +78,10 @@ namespace SocketIo.PowerShell.Commands
     [OutputType(typeof(OctoPrintJob))]
     public sealed class ResumeOctoPrintJobCommand : OctoPrintJobCommandBase
     {
-        protected override void ProcessRecord()
-        {
-            foreach (var connection in Connection)
-            {
-                if (!ShouldProcess(Target(connection), "Resume the print job")) continue;
-                long mark = connection.EventMark;
-                if (!TryRest(connection, t => connection.Rest.PauseJobAsync("resume", t))) continue;
-                if (Wait) AddWait(connection, "the print to resume", ForEvent(connection, mark, new[] { "PrintResumed" }, new[] { "PrintFailed", "Error" }, () => PassThru ? JobOf(connection) : null));
-                else Done(connection);
-            }
-        }
+        private static readonly EventWait Resumed = new EventWait("the print to resume", new[] { "PrintResumed" }, new[] { "PrintFailed", "Error" });
+
+        protected override void ProcessRecord() =>
+            RequestEach("Resume the print job", (c, t) => c.Rest.PauseJobAsync("resume", t), Resumed);
     }
 
     /// <summary>Cancels the running or paused job (<c>POST /api/job cancel</c>). -Wait waits until it has ended and
@@ -136,7 +106,7 @@ namespace SocketIo.PowerShell.Commands
                         return count > ended ? WaitOutcome.Done(last) : null;
                     });
                 }
-                else Done(connection);
+                else WritePassThru(() => JobOf(connection));
             }
         }
     }
@@ -147,16 +117,9 @@ namespace SocketIo.PowerShell.Commands
     [OutputType(typeof(OctoPrintJob))]
     public sealed class RestartOctoPrintJobCommand : OctoPrintJobCommandBase
     {
-        protected override void ProcessRecord()
-        {
-            foreach (var connection in Connection)
-            {
-                if (!ShouldProcess(Target(connection), "Restart the paused print job from the beginning")) continue;
-                long mark = connection.EventMark;
-                if (!TryRest(connection, t => connection.Rest.RestartJobAsync(t))) continue;
-                if (Wait) AddWait(connection, "the print to start again", ForEvent(connection, mark, new[] { "PrintStarted" }, new[] { "PrintFailed", "Error" }, () => PassThru ? JobOf(connection) : null));
-                else Done(connection);
-            }
-        }
+        private static readonly EventWait StartedAgain = new EventWait("the print to start again", new[] { "PrintStarted" }, new[] { "PrintFailed", "Error" });
+
+        protected override void ProcessRecord() =>
+            RequestEach("Restart the paused print job from the beginning", (c, t) => c.Rest.RestartJobAsync(t), StartedAgain);
     }
 }

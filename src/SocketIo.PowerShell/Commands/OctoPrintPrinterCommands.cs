@@ -12,8 +12,10 @@ namespace SocketIo.PowerShell.Commands
     /// most printer boards, which ends a running print).</summary>
     [Cmdlet(VerbsCommunications.Connect, "OctoPrintPrinter", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OctoPrintStatus))]
-    public sealed class ConnectOctoPrintPrinterCommand : OctoPrintCmdlet
+    public sealed class ConnectOctoPrintPrinterCommand : OctoPrintRequestCmdlet
     {
+        private static readonly EventWait Connected = new EventWait("the printer to connect", new[] { "Connected" }, new[] { "Error" });
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public OctoPrintConnection[] Connection { get; set; } = null!;
@@ -35,17 +37,7 @@ namespace SocketIo.PowerShell.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>Wait until OctoPrint reports the printer Connected (Operational).</summary>
-        [Parameter]
-        public SwitchParameter Wait { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, int.MaxValue)]
-        public int TimeoutSec { get; set; } = 60;
-
-        /// <summary>Write the printer's status (after the wait, with -Wait).</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
+        protected override string WaitActivity => "Connecting printers";
 
         protected override void ProcessRecord()
         {
@@ -63,23 +55,20 @@ namespace SocketIo.PowerShell.Commands
                     }
                 }
                 var port = Port != null ? $" on {Port}" : string.Empty;
-                if (!ShouldProcess(Target(connection), $"Connect the printer{port}")) continue;
-                long mark = connection.EventMark;
-                if (!TryRest(connection, t => connection.Rest.ConnectPrinterAsync(Port, BaudRate, PrinterProfile, t))) continue;
-                if (Wait) AddWait(connection, "the printer to connect", ForEvent(connection, mark, new[] { "Connected" }, new[] { "Error" }, () => PassThru ? connection.Status : null));
-                else if (PassThru) WriteObject(connection.Status);
+                Request(connection, $"Connect the printer{port}", t => connection.Rest.ConnectPrinterAsync(Port, BaudRate, PrinterProfile, t),
+                    Connected, () => connection.Status);
             }
         }
-
-        protected override void EndProcessing() => RunWaits(TimeoutSec, "Connecting printers");
     }
 
     /// <summary>Has OctoPrint close the printer's serial port (<c>POST /api/connection disconnect</c>); a printing or
     /// paused printer only with -Force (OctoPrint would fail the job).</summary>
     [Cmdlet(VerbsCommunications.Disconnect, "OctoPrintPrinter", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OctoPrintStatus))]
-    public sealed class DisconnectOctoPrintPrinterCommand : OctoPrintCmdlet
+    public sealed class DisconnectOctoPrintPrinterCommand : OctoPrintRequestCmdlet
     {
+        private static readonly EventWait Disconnected = new EventWait("the printer to disconnect", new[] { "Disconnected" }, Array.Empty<string>());
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public OctoPrintConnection[] Connection { get; set; } = null!;
@@ -88,16 +77,7 @@ namespace SocketIo.PowerShell.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>Wait until OctoPrint reports the printer Disconnected.</summary>
-        [Parameter]
-        public SwitchParameter Wait { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, int.MaxValue)]
-        public int TimeoutSec { get; set; } = 60;
-
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
+        protected override string WaitActivity => "Disconnecting printers";
 
         protected override void ProcessRecord()
         {
@@ -114,15 +94,9 @@ namespace SocketIo.PowerShell.Commands
                         continue;
                     }
                 }
-                if (!ShouldProcess(Target(connection), "Disconnect the printer")) continue;
-                long mark = connection.EventMark;
-                if (!TryRest(connection, t => connection.Rest.DisconnectPrinterAsync(t))) continue;
-                if (Wait) AddWait(connection, "the printer to disconnect", ForEvent(connection, mark, new[] { "Disconnected" }, Array.Empty<string>(), () => PassThru ? connection.Status : null));
-                else if (PassThru) WriteObject(connection.Status);
+                Request(connection, "Disconnect the printer", t => connection.Rest.DisconnectPrinterAsync(t), Disconnected, () => connection.Status);
             }
         }
-
-        protected override void EndProcessing() => RunWaits(TimeoutSec, "Disconnecting printers");
 
         /// <summary>OctoPrint's state texts while a job is active (Printing, Printing from SD, Paused, Pausing, ...).</summary>
         private static bool IsActive(string state) =>

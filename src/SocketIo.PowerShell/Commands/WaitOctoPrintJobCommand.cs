@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
-using System.Threading;
 using SocketIo.Core;
 using SocketIo.PowerShell.Errors;
 
@@ -17,11 +16,10 @@ namespace SocketIo.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "OctoPrintJob", DefaultParameterSetName = AllSet)]
     [OutputType(typeof(OctoPrintJobResult))]
-    public sealed class WaitOctoPrintJobCommand : SocketIoCmdlet
+    public sealed class WaitOctoPrintJobCommand : OctoPrintCmdlet
     {
         private const string AllSet = "All";
         private const string AnySet = "Any";
-        private const int WaitSliceMs = 500;
         private readonly List<OctoPrintConnection> _connections = new List<OctoPrintConnection>();
         private readonly Dictionary<OctoPrintConnection, long> _endedBefore = new Dictionary<OctoPrintConnection, long>();
 
@@ -96,9 +94,7 @@ namespace SocketIo.PowerShell.Commands
                                     $"The job on {connection.Name} did not end within {TimeoutSec} s.", connection));
                         return;
                     }
-                    var handles = pending.Take(63).Select(c => c.Changed.WaitHandle).Concat(new[] { StopToken.WaitHandle }).ToArray();
-                    WaitHandle.WaitAny(handles, (int)Math.Min(left, WaitSliceMs));
-                    if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+                    WaitForChange(pending, left);
                 }
             }
             finally
