@@ -42,7 +42,8 @@ $script:ExitCode = 4
 
 # The work; every path sets $script:ExitCode, and the script ends with the one 'exit' below.
 function Invoke-SendAndAck {
-    $connect = @{ Uri = $Uri; Namespace = $Namespace; ConnectionTimeoutSeconds = [Math]::Max(1, [Math]::Min($TimeoutSec, 3600)) }
+    # -TimeoutSec is about the answer; a connect on a busy machine gets at least 10 s (a refused one fails at once).
+    $connect = @{ Uri = $Uri; Namespace = $Namespace; ConnectionTimeoutSeconds = [Math]::Max(10, [Math]::Min($TimeoutSec, 3600)) }
     if ($Retries -eq 0) { $connect.NoReconnect = $true }
     if ($Token) { $connect.Auth = @{ token = $Token } }
     try {
