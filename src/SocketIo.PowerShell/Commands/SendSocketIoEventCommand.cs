@@ -4,6 +4,7 @@ using SocketIo.Core;
 using SocketIo.Core.SocketIo;
 using SocketIo.PowerShell.Completers;
 using SocketIo.PowerShell.Errors;
+using SocketIo.PowerShell.Json;
 
 namespace SocketIo.PowerShell.Commands
 {
@@ -92,7 +93,7 @@ namespace SocketIo.PowerShell.Commands
                     WriteVerbose($"Connection {Connection.Id} is {Connection.State}: '{EventName}' waits in its buffer and the acknowledgement timeout runs meanwhile.");
                 using var tap = Connection.Tap(); // reconnects during the wait show in -Verbose
                 var reply = WaitShowingLifecycle(socket.EmitWithAckAsync(EventName, arguments, options, StopToken), tap);
-                foreach (var value in reply) WriteObject(value, enumerateCollection: false);
+                foreach (var value in reply) WriteObject(DeferredValues.Materialize(value), enumerateCollection: false);
             }
             catch (SocketIoException e)
             {

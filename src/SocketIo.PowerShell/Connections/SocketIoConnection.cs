@@ -160,7 +160,7 @@ namespace SocketIo
                 Array.Copy(arguments, stripped, stripped.Length);
                 arguments = stripped;
             }
-            Deliver(new SocketIoMessage(this, incoming.EventName, incoming.Namespace, arguments, incoming.ReceivedAt, incoming) { Offset = incoming.Offset });
+            Deliver(new SocketIoMessage(this, incoming.EventName, incoming.Namespace, arguments, incoming.ReceivedAt, incoming, deferred: true) { Offset = incoming.Offset });
         }
 
         private void OnEventSent(OutgoingEvent sent)
@@ -191,14 +191,14 @@ namespace SocketIo
                     break;
                 case LifecycleEventNames.Disconnect:
                     Add("Reason", e.Reason);
-                    Add("Description", e.Details);
+                    Add("Description", DeferredValues.Materialize(e.Details));
                     Add("WillReconnect", e.WillReconnect);
                     break;
                 case LifecycleEventNames.ConnectError:
                     Add("Message", (e.Error as SocketIoConnectRejectedException)?.ServerMessage ?? e.Error?.Message);
-                    Add("Data", (e.Error as SocketIoConnectRejectedException)?.ServerData);
+                    Add("Data", DeferredValues.Materialize((e.Error as SocketIoConnectRejectedException)?.ServerData));
                     Add("WillReconnect", e.WillReconnect);
-                    Add("Exception", e.Error);
+                    Add("Exception", DeferredValues.Materialize(e.Error));
                     break;
                 case LifecycleEventNames.ReconnectAttempt:
                     Add("Attempt", e.Attempt);
@@ -207,7 +207,7 @@ namespace SocketIo
                 case LifecycleEventNames.ReconnectError:
                     Add("Attempt", e.Attempt);
                     Add("Message", e.Error?.Message);
-                    Add("Exception", e.Error);
+                    Add("Exception", DeferredValues.Materialize(e.Error));
                     break;
                 case LifecycleEventNames.Reconnect:
                     Add("Attempt", e.Attempt);

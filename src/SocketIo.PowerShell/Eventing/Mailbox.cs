@@ -142,7 +142,9 @@ namespace SocketIo.PowerShell.Eventing
     /// <summary>Wakes a reader when any of the mailboxes it watches changes.</summary>
     internal sealed class MailboxSignal : System.IDisposable
     {
-        private readonly ManualResetEventSlim _event = new ManualResetEventSlim(false);
+        // No spinning before blocking: the writer it waits for needs the CPU (2 cores), and a wake is rare once readers
+        // take batches.
+        private readonly ManualResetEventSlim _event = new ManualResetEventSlim(false, spinCount: 1);
 
         public void Set() => _event.Set();
 
