@@ -117,11 +117,20 @@ namespace SocketIo.PowerShell.Commands
             }
         }
 
+        // Task.Wait spins briefly before it blocks: an acknowledgement usually comes back within a fraction of a
+        // millisecond, sooner than a blocked thread is woken. (Task.AsyncWaitHandle would also allocate a kernel-backed
+        // event per call.) A faulted or cancelled task ends the wait; Await then throws its exception.
         private T WaitShowingLifecycle<T>(System.Threading.Tasks.Task<T> task, LifecycleTap tap)
         {
-            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(100)) tap.Drain(this);
+            while (!Completed(task, 100)) tap.Drain(this);
             tap.Drain(this);
             return Await(task);
+        }
+
+        private static bool Completed(System.Threading.Tasks.Task task, int milliseconds)
+        {
+            try { return task.Wait(milliseconds); }
+            catch (AggregateException) { return true; }
         }
     }
 }
