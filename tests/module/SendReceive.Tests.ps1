@@ -127,6 +127,39 @@ Describe 'Send-SocketIoEvent and Receive-SocketIoEvent' {
             $messages | ForEach-Object { $_.Arguments.Count | Should -Be 1 }
         }
 
+        It 'turns objects nested in arrays into PSCustomObjects when read, the same instances on every read' {
+            Send-SocketIoEvent $c echo -ArgumentList @(@{ list = @(@{ k = 1 }, @(@{ deep = 'x' })) }), @{ second = 2 }
+            $m = Receive-SocketIoEvent $c echo -Count 1 -TimeoutSec 10
+            $m.Data | Should -BeOfType ([System.Management.Automation.PSCustomObject])
+            $m.Data.list[0] | Should -BeOfType ([System.Management.Automation.PSCustomObject])
+            $m.Data.list[0].k | Should -Be 1
+            $m.Data.list[1][0].deep | Should -Be 'x'
+            $m.Arguments[1].second | Should -Be 2
+            [object]::ReferenceEquals($m.Data, $m.Arguments[0]) | Should -BeTrue
+            [object]::ReferenceEquals($m.Data.list[0], $m.Data.list[0]) | Should -BeTrue
+        }
+
+        It 'gives every thread the same objects when several read a message first at once' {
+            1..20 | ForEach-Object { Send-SocketIoEvent $c echo -Data @{ i = $_; inner = @{ j = $_ } } }
+            $messages = @(Receive-SocketIoEvent $c echo -Count 20 -TimeoutSec 10)
+            $messages | Should -HaveCount 20
+            $seen = [System.Collections.Concurrent.ConcurrentBag[object]]::new()
+            $readers = 1..4 | ForEach-Object {
+                $ps = [powershell]::Create().AddScript({ param($list, $bag) foreach ($m in $list) { $bag.Add(@($m, $m.Data.inner)) } }).AddArgument($messages).AddArgument($seen)
+                [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
+            }
+            foreach ($r in $readers) {
+                $r.Handle.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue
+                $null = $r.PowerShell.EndInvoke($r.Handle)
+                $r.PowerShell.Dispose()
+            }
+            $seen.Count | Should -Be 80
+            foreach ($pair in $seen) {
+                [object]::ReferenceEquals($pair[1], $pair[0].Data.inner) | Should -BeTrue
+                $pair[1].j | Should -Be $pair[0].Data.i
+            }
+        }
+
         It 'delivers SocketIoMessage objects with every property set' {
             $before = [DateTime]::UtcNow.AddSeconds(-1)
             Send-SocketIoEvent $c echo -ArgumentList 'first', 2

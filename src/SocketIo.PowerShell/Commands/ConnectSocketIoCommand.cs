@@ -240,7 +240,7 @@ namespace SocketIo.PowerShell.Commands
                 }
                 catch (SocketIoException e)
                 {
-                    ThrowTerminatingError(ErrorRecords.FromConnectException(e, target.Display, Namespace));
+                    ThrowTerminatingError(ErrorRecords.FromConnectException(DeferredValues.Materialize(e), target.Display, Namespace));
                 }
 
                 var handshake = manager.Engine?.Handshake;
@@ -261,7 +261,7 @@ namespace SocketIo.PowerShell.Commands
             var options = new SocketIoClientOptions
             {
                 ConnectTimeout = TimeSpan.FromSeconds(ConnectionTimeoutSeconds),
-                ValueFactory = PSObjectFactory.Instance,
+                ValueFactory = DeferredPSObjectFactory.Instance, // PSObjects are made when read (DeferredValues)
                 ValueAdapter = PSValueAdapter.Instance,
             };
             options.Engine.ServerUri = target.Display;

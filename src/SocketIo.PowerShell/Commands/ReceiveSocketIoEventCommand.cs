@@ -14,7 +14,11 @@ namespace SocketIo.PowerShell.Commands
     {
         private const int WaitSliceMs = 250;
         private const int BatchSize = 256;
+        // After a batch, the mailbox empty: wait this long for more before sleeping on the signal. During a flood the
+        // reader then takes a batch per pause instead of being woken (and the receive thread paying the wake) per message.
+        private const int CoalesceMs = 1;
         private readonly List<Connection> _connections = new List<Connection>();
+        private bool _timed;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
@@ -40,6 +44,8 @@ namespace SocketIo.PowerShell.Commands
         protected override void EndProcessing()
         {
             var filter = new EventNameFilter(EventName);
+            _timed = _connections.Any(c => c is OctoPrintConnection);
+            bool inBurst = false;
             var clock = Stopwatch.StartNew();
             var batch = new List<SocketIoMessage>(BatchSize);
             int remaining = Count;
@@ -78,8 +84,19 @@ namespace SocketIo.PowerShell.Commands
                     }
                     remaining -= written;
                     if (drainOnly || written < batch.Count) break;
-                    if (batch.Count > 0) continue;
+                    if (batch.Count > 0)
+                    {
+                        inBurst = true;
+                        continue;
+                    }
                     if (finished) break;
+                    if (inBurst)
+                    {
+                        // Ctrl+C ends the pause at once; a message arriving meanwhile waits for the next look (<= 1 ms).
+                        inBurst = false;
+                        if (StopToken.WaitHandle.WaitOne(CoalesceMs)) throw new PipelineStoppedException();
+                        continue;
+                    }
 
                     int left = TimeoutSec < 0 ? WaitSliceMs : (int)Math.Min(WaitSliceMs, TimeoutSec * 1000L - clock.ElapsedMilliseconds);
                     if (left <= 0) continue;
@@ -97,9 +114,15 @@ namespace SocketIo.PowerShell.Commands
         private bool TimeIsUp(Stopwatch clock) => clock.ElapsedMilliseconds >= TimeoutSec * 1000L;
 
         // WriteObject returns once the downstream commands have handled the message: that time is the consumer's
-        // processing time, which OctoPrint's throttle feeds on.
+        // processing time, which OctoPrint's throttle feeds on. Only OctoPrint connections use it: two clock reads
+        // per message are not free at 200k messages/s.
         private void Write(SocketIoMessage message)
         {
+            if (!_timed)
+            {
+                WriteObject(message);
+                return;
+            }
             long started = Stopwatch.GetTimestamp();
             WriteObject(message);
             message.Connection.ReportProcessingTime(TimeSpan.FromSeconds((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency));

@@ -4,6 +4,7 @@ using SocketIo.Core;
 using SocketIo.Core.SocketIo;
 using SocketIo.PowerShell.Completers;
 using SocketIo.PowerShell.Errors;
+using SocketIo.PowerShell.Json;
 
 namespace SocketIo.PowerShell.Commands
 {
@@ -92,7 +93,7 @@ namespace SocketIo.PowerShell.Commands
                     WriteVerbose($"Connection {Connection.Id} is {Connection.State}: '{EventName}' waits in its buffer and the acknowledgement timeout runs meanwhile.");
                 using var tap = Connection.Tap(); // reconnects during the wait show in -Verbose
                 var reply = WaitShowingLifecycle(socket.EmitWithAckAsync(EventName, arguments, options, StopToken), tap);
-                foreach (var value in reply) WriteObject(value, enumerateCollection: false);
+                foreach (var value in reply) WriteObject(DeferredValues.Materialize(value), enumerateCollection: false);
             }
             catch (SocketIoException e)
             {
@@ -116,11 +117,20 @@ namespace SocketIo.PowerShell.Commands
             }
         }
 
+        // Task.Wait spins briefly before it blocks: an acknowledgement usually comes back within a fraction of a
+        // millisecond, sooner than a blocked thread is woken. (Task.AsyncWaitHandle would also allocate a kernel-backed
+        // event per call.) A faulted or cancelled task ends the wait; Await then throws its exception.
         private T WaitShowingLifecycle<T>(System.Threading.Tasks.Task<T> task, LifecycleTap tap)
         {
-            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(100)) tap.Drain(this);
+            while (!Completed(task, 100)) tap.Drain(this);
             tap.Drain(this);
             return Await(task);
+        }
+
+        private static bool Completed(System.Threading.Tasks.Task task, int milliseconds)
+        {
+            try { return task.Wait(milliseconds); }
+            catch (AggregateException) { return true; }
         }
     }
 }

@@ -141,13 +141,19 @@ namespace SocketIo
         internal LifecycleTap Tap()
         {
             var tap = new LifecycleTap(this);
-            lock (_tapsLock) _taps = _taps.Concat(new[] { tap }).ToArray();
+            lock (_tapsLock)
+            {
+                var grown = new LifecycleTap[_taps.Length + 1];
+                _taps.CopyTo(grown, 0);
+                grown[_taps.Length] = tap;
+                _taps = grown;
+            }
             return tap;
         }
 
         internal void Untap(LifecycleTap tap)
         {
-            lock (_tapsLock) _taps = _taps.Where(t => !ReferenceEquals(t, tap)).ToArray();
+            lock (_tapsLock) _taps = Array.FindAll(_taps, t => !ReferenceEquals(t, tap));
         }
 
         // The offset a recovery-enabled server appends is protocol data, not the application's: it is taken off the
@@ -161,7 +167,7 @@ namespace SocketIo
                 Array.Copy(arguments, stripped, stripped.Length);
                 arguments = stripped;
             }
-            Deliver(new SocketIoMessage(this, incoming.EventName, incoming.Namespace, arguments, incoming.ReceivedAt, incoming) { Offset = incoming.Offset });
+            Deliver(new SocketIoMessage(this, incoming.EventName, incoming.Namespace, arguments, incoming.ReceivedAt, incoming, deferred: true) { Offset = incoming.Offset });
         }
 
         private void OnEventSent(OutgoingEvent sent)
@@ -192,14 +198,14 @@ namespace SocketIo
                     break;
                 case LifecycleEventNames.Disconnect:
                     Add("Reason", e.Reason);
-                    Add("Description", e.Details);
+                    Add("Description", DeferredValues.Materialize(e.Details));
                     Add("WillReconnect", e.WillReconnect);
                     break;
                 case LifecycleEventNames.ConnectError:
                     Add("Message", (e.Error as SocketIoConnectRejectedException)?.ServerMessage ?? e.Error?.Message);
-                    Add("Data", (e.Error as SocketIoConnectRejectedException)?.ServerData);
+                    Add("Data", DeferredValues.Materialize((e.Error as SocketIoConnectRejectedException)?.ServerData));
                     Add("WillReconnect", e.WillReconnect);
-                    Add("Exception", e.Error);
+                    Add("Exception", DeferredValues.Materialize(e.Error));
                     break;
                 case LifecycleEventNames.ReconnectAttempt:
                     Add("Attempt", e.Attempt);
@@ -208,7 +214,7 @@ namespace SocketIo
                 case LifecycleEventNames.ReconnectError:
                     Add("Attempt", e.Attempt);
                     Add("Message", e.Error?.Message);
-                    Add("Exception", e.Error);
+                    Add("Exception", DeferredValues.Materialize(e.Error));
                     break;
                 case LifecycleEventNames.Reconnect:
                     Add("Attempt", e.Attempt);
@@ -229,19 +235,28 @@ namespace SocketIo
     {
         private const int Capacity = 1000;
         private readonly SocketIoConnection _connection;
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        // Made on the first line: most taps (one per Send-SocketIoEvent -Ack) never see one, and a queue is ~1 KB.
+        private System.Collections.Concurrent.ConcurrentQueue<string>? _lines;
 
         public LifecycleTap(SocketIoConnection connection) => _connection = connection;
 
         public void Add(string line)
         {
-            if (_lines.Count < Capacity) _lines.Enqueue(line);
+            var lines = Volatile.Read(ref _lines);
+            if (lines == null)
+            {
+                Interlocked.CompareExchange(ref _lines, new System.Collections.Concurrent.ConcurrentQueue<string>(), null);
+                lines = _lines!;
+            }
+            if (lines.Count < Capacity) lines.Enqueue(line);
         }
 
         /// <summary>Writes what arrived; call it from the cmdlet's thread only.</summary>
         public void Drain(Cmdlet cmdlet)
         {
-            while (_lines.TryDequeue(out var line)) cmdlet.WriteVerbose(line);
+            var lines = Volatile.Read(ref _lines);
+            if (lines == null) return;
+            while (lines.TryDequeue(out var line)) cmdlet.WriteVerbose(line);
         }
 
         public void Dispose() => _connection.Untap(this);

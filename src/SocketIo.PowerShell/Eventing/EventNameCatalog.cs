@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace SocketIo.PowerShell.Eventing
 {
@@ -16,12 +17,18 @@ namespace SocketIo.PowerShell.Eventing
 
         public int Count { get { lock (_names) return _names.Count; } }
 
+        // The last name added: a flood of one event name skips the lock and the hash (written and read by the
+        // dispatcher only; a stale read just takes the slow path).
+        private string? _last;
+
         public void Add(string? name)
         {
             if (string.IsNullOrEmpty(name)) return;
+            if (string.Equals(Volatile.Read(ref _last), name, StringComparison.Ordinal)) return;
             lock (_names)
             {
                 if (_names.Count < Capacity) _names.Add(name!);
+                if (_names.Contains(name!)) Volatile.Write(ref _last, name);
             }
         }
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 
@@ -10,7 +11,14 @@ namespace SocketIo.PowerShell.Eventing
     /// </summary>
     internal sealed class Mailbox
     {
-        private readonly LinkedList<SocketIoMessage> _messages = new LinkedList<SocketIoMessage>();
+        private const int InitialSize = 64;
+        // A ring of messages in arrival order, grown by doubling up to Capacity: no node per message, and a reader takes
+        // a batch from the head in one pass. (A linked list allocated a node per message and, with a large backlog, each
+        // node pointing at a younger one made every gen0 collection walk the whole queue's cards.)
+        private SocketIoMessage?[] _ring = new SocketIoMessage?[InitialSize];
+        private int _head;
+        private int _count;
+        private readonly object _lock = new object();
         private readonly List<MailboxSignal> _signals = new List<MailboxSignal>();
         private long _dropped;
         private bool _completed;
@@ -21,28 +29,26 @@ namespace SocketIo.PowerShell.Eventing
 
         public long Dropped => Interlocked.Read(ref _dropped);
 
-        public int Count { get { lock (_messages) return _messages.Count; } }
+        public int Count { get { lock (_lock) return _count; } }
 
         /// <summary>True once the connection is closed for good: nothing more will arrive.</summary>
-        public bool IsCompleted { get { lock (_messages) return _completed; } }
+        public bool IsCompleted { get { lock (_lock) return _completed; } }
 
         public void Add(SocketIoMessage message)
         {
-            lock (_messages)
+            lock (_lock)
             {
-                if (_messages.Count >= Capacity)
-                {
-                    _messages.RemoveFirst();
-                    Interlocked.Increment(ref _dropped);
-                }
-                _messages.AddLast(message);
+                if (_count >= Capacity) DropOldest();
+                if (_count == _ring.Length) Grow();
+                _ring[Slot(_count)] = message;
+                _count++;
             }
             Signal();
         }
 
         public void Complete()
         {
-            lock (_messages) _completed = true;
+            lock (_lock) _completed = true;
             Signal();
         }
 
@@ -53,20 +59,26 @@ namespace SocketIo.PowerShell.Eventing
         /// </summary>
         public void Restore(IEnumerable<SocketIoMessage> messages)
         {
-            lock (_messages)
+            lock (_lock)
             {
-                foreach (var message in messages)
+                // Rare (a stopped pipeline): merge the two arrival-ordered runs into a fresh ring.
+                var restored = new List<SocketIoMessage>(messages);
+                restored.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+                var merged = new List<SocketIoMessage>(_count + restored.Count);
+                int i = 0, j = 0;
+                while (i < _count || j < restored.Count)
                 {
-                    var node = _messages.First;
-                    while (node != null && node.Value.Sequence < message.Sequence) node = node.Next;
-                    if (node == null) _messages.AddLast(message);
-                    else _messages.AddBefore(node, message);
+                    if (j == restored.Count || (i < _count && _ring[Slot(i)]!.Sequence < restored[j].Sequence)) merged.Add(_ring[Slot(i++)]!);
+                    else merged.Add(restored[j++]);
                 }
-                while (_messages.Count > Capacity)
-                {
-                    _messages.RemoveFirst();
-                    Interlocked.Increment(ref _dropped);
-                }
+                int skip = Math.Max(0, merged.Count - Capacity);
+                Interlocked.Add(ref _dropped, skip);
+                int size = _ring.Length;
+                while (size < merged.Count - skip) size *= 2;
+                _ring = new SocketIoMessage?[size];
+                _head = 0;
+                _count = merged.Count - skip;
+                for (int k = 0; k < _count; k++) _ring[k] = merged[skip + k];
             }
             Signal();
         }
@@ -75,20 +87,32 @@ namespace SocketIo.PowerShell.Eventing
         public int Take(EventNameFilter filter, int max, List<SocketIoMessage> into)
         {
             int taken = 0;
-            lock (_messages)
+            lock (_lock)
             {
-                var node = _messages.First;
-                while (node != null && taken < max)
+                // Scan from the head up to the last message taken; the ones left in that stretch (other names) slide
+                // towards the tail, keeping their order, and the head moves past the gap. Taking everything in order,
+                // the usual case, just moves the head.
+                int last = -1;
+                for (int i = 0; i < _count && taken < max; i++)
                 {
-                    var next = node.Next;
-                    if (filter.Matches(node.Value))
-                    {
-                        into.Add(node.Value);
-                        _messages.Remove(node);
-                        taken++;
-                    }
-                    node = next;
+                    var message = _ring[Slot(i)]!;
+                    if (!filter.Matches(message)) continue;
+                    into.Add(message);
+                    _ring[Slot(i)] = null;
+                    taken++;
+                    last = i;
                 }
+                if (taken == 0) return 0;
+                int write = last;
+                for (int i = last; i >= 0; i--)
+                {
+                    var message = _ring[Slot(i)];
+                    if (message == null) continue;
+                    _ring[Slot(i)] = null;
+                    _ring[Slot(write--)] = message;
+                }
+                _head = (_head + taken) % _ring.Length;
+                _count -= taken;
             }
             return taken;
         }
@@ -96,10 +120,13 @@ namespace SocketIo.PowerShell.Eventing
         /// <summary>The arrival sequence of the oldest matching message, or null.</summary>
         public long? PeekSequence(EventNameFilter filter)
         {
-            lock (_messages)
+            lock (_lock)
             {
-                for (var node = _messages.First; node != null; node = node.Next)
-                    if (filter.Matches(node.Value)) return node.Value.Sequence;
+                for (int i = 0; i < _count; i++)
+                {
+                    var message = _ring[Slot(i)]!;
+                    if (filter.Matches(message)) return message.Sequence;
+                }
             }
             return null;
         }
@@ -113,11 +140,15 @@ namespace SocketIo.PowerShell.Eventing
         {
             long? found = null;
             newest = after;
-            lock (_messages)
+            lock (_lock)
             {
-                if (_messages.Last != null && _messages.Last.Value.Sequence > after) newest = _messages.Last.Value.Sequence;
-                for (var node = _messages.Last; node != null && node.Value.Sequence > after; node = node.Previous)
-                    if (filter.Matches(node.Value)) found = node.Value.Sequence;
+                if (_count > 0 && _ring[Slot(_count - 1)]!.Sequence > after) newest = _ring[Slot(_count - 1)]!.Sequence;
+                for (int i = _count - 1; i >= 0; i--)
+                {
+                    var message = _ring[Slot(i)]!;
+                    if (message.Sequence <= after) break;
+                    if (filter.Matches(message)) found = message.Sequence;
+                }
             }
             return found;
         }
@@ -132,6 +163,28 @@ namespace SocketIo.PowerShell.Eventing
             lock (_signals) _signals.Remove(signal);
         }
 
+        private int Slot(int index)
+        {
+            int slot = _head + index;
+            return slot < _ring.Length ? slot : slot - _ring.Length;
+        }
+
+        private void DropOldest()
+        {
+            _ring[_head] = null;
+            _head = (_head + 1) % _ring.Length;
+            _count--;
+            Interlocked.Increment(ref _dropped);
+        }
+
+        private void Grow()
+        {
+            var grown = new SocketIoMessage?[Math.Max(InitialSize, _ring.Length * 2)];
+            for (int i = 0; i < _count; i++) grown[i] = _ring[Slot(i)];
+            _ring = grown;
+            _head = 0;
+        }
+
         private void Signal()
         {
             lock (_signals)
@@ -142,7 +195,9 @@ namespace SocketIo.PowerShell.Eventing
     /// <summary>Wakes a reader when any of the mailboxes it watches changes.</summary>
     internal sealed class MailboxSignal : System.IDisposable
     {
-        private readonly ManualResetEventSlim _event = new ManualResetEventSlim(false);
+        // No spinning before blocking: the writer it waits for needs the CPU (2 cores), and a wake is rare once readers
+        // take batches.
+        private readonly ManualResetEventSlim _event = new ManualResetEventSlim(false, spinCount: 1);
 
         public void Set() => _event.Set();
 

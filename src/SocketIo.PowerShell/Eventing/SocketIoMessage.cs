@@ -1,5 +1,7 @@
 using System;
+using System.Threading;
 using SocketIo.Core.SocketIo;
+using SocketIo.PowerShell.Json;
 
 namespace SocketIo
 {
@@ -7,13 +9,19 @@ namespace SocketIo
     public class SocketIoMessage
     {
         private readonly IncomingEvent? _event;
+        private readonly object?[] _arguments;
+        private bool _deferred;
 
-        internal SocketIoMessage(Connection connection, string eventName, string nsp, object?[] arguments, DateTime receivedAt, IncomingEvent? incoming)
+        /// <param name="deferred">The arguments may hold values decoded by DeferredPSObjectFactory: they are made
+        /// PSObjects on first access of <see cref="Arguments"/> or <see cref="Data"/>, on the reader's thread.</param>
+        internal SocketIoMessage(Connection connection, string eventName, string nsp, object?[] arguments, DateTime receivedAt, IncomingEvent? incoming,
+            bool deferred = false)
         {
             Connection = connection;
             EventName = eventName;
             Namespace = nsp;
-            Arguments = arguments;
+            _arguments = arguments;
+            _deferred = deferred;
             ReceivedAt = receivedAt;
             _event = incoming;
         }
@@ -21,7 +29,18 @@ namespace SocketIo
         public string EventName { get; }
         public string Namespace { get; }
         /// <summary>All arguments of the event, in order.</summary>
-        public object?[] Arguments { get; }
+        public object?[] Arguments
+        {
+            get
+            {
+                if (Volatile.Read(ref _deferred))
+                {
+                    DeferredValues.Materialize(_arguments); // idempotent, so two first readers at once are fine
+                    Volatile.Write(ref _deferred, false);
+                }
+                return _arguments;
+            }
+        }
         /// <summary>The first argument, or null.</summary>
         public object? Data => Arguments.Length > 0 ? Arguments[0] : null;
         /// <summary>When the frame was read (UTC).</summary>
