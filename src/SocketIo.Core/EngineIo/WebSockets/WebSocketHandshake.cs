@@ -133,7 +133,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
             {
                 var body = await ReadBodyExcerptAsync(head, stream, cancellationToken).ConfigureAwait(false);
                 throw new SocketIoConnectFailedException(
-                    $"The server at {endpoint} refused the WebSocket upgrade: {EngineHttpError.Describe((HttpStatusCode)head.Status, head.Reason, body)}");
+                    $"Could not open a WebSocket to {endpoint}: the server refused the upgrade with {EngineHttpError.Describe((HttpStatusCode)head.Status, head.Reason, body)}");
             }
             if (!string.Equals(head.First("Upgrade"), "websocket", StringComparison.OrdinalIgnoreCase)
                 || (head.First("Connection") ?? "").IndexOf("upgrade", StringComparison.OrdinalIgnoreCase) < 0)
