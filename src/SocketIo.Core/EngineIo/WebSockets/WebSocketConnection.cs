@@ -53,7 +53,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 {
                     try
                     {
-                        if (uri.Scheme == "wss") stream = await SecureAsync(stream, uri.Host, options, validator).ConfigureAwait(false);
+                        if (uri.Scheme == "wss") stream = await SecureAsync(stream, uri.DnsSafeHost, options, validator).ConfigureAwait(false);
                         string key = WebSocketHandshake.NewKey();
                         var request = WebSocketHandshake.BuildRequest(uri, options, key);
                         await stream.WriteAsync(request, 0, request.Length, cancellationToken).ConfigureAwait(false);
@@ -141,8 +141,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         _reader.CommitPayload(direct, this);
                         continue;
                     }
-                    if (count == 0 && buffer != null && ZeroByteReads && !filled)
+                    if (count == 0 && buffer != null && !filled && (ZeroByteReads || buffer.Length > SmallReceiveBufferBytes))
                     {
+                        // Between bursts: give the buffer back (an idle connection holds none, or a small one).
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = null;
                     }
@@ -166,7 +167,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
             }
             finally
             {
+                // The loop owns both buffers: only it may give them back, once it no longer reads into them.
                 if (buffer != null) ArrayPool<byte>.Shared.Return(buffer);
+                _reader.Dispose();
             }
         }
 
@@ -175,7 +178,6 @@ namespace SocketIo.Core.EngineIo.WebSockets
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             _stream.Dispose();
-            _reader.Dispose();
         }
 
         void IWebSocketFrameSink.OnMessage(bool isText, ReadOnlyMemory<byte> payload) => _sink!.OnMessage(isText, payload);
@@ -199,9 +201,12 @@ namespace SocketIo.Core.EngineIo.WebSockets
             if (pong != null && !_reader.IsClosed)
             {
                 _pong = null;
-                var frame = _writer.Control(WebSocketFrameWriter.OpPong, pong);
                 await _writeLock.WaitAsync().ConfigureAwait(false);
-                try { await _stream.WriteAsync(frame, 0, frame.Length).ConfigureAwait(false); }
+                try
+                {
+                    var frame = _writer.Control(WebSocketFrameWriter.OpPong, pong); // the writer's mask keys are not thread-safe
+                    await _stream.WriteAsync(frame, 0, frame.Length).ConfigureAwait(false);
+                }
                 finally { _writeLock.Release(); }
             }
             return left;
