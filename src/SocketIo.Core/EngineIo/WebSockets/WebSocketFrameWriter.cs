@@ -20,7 +20,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
         public const int OpText = 1, OpBinary = 2, OpClose = 8, OpPing = 9, OpPong = 10;
         public const int MaxHeaderLength = 14;
         public const int ChunkBytes = 128 * 1024;
-        private const int KeysPerFetch = 128;
+        private const int KeysPerFetch = 32; // 128 bytes per connection, one RNG call per 32 frames
 
         private readonly RandomNumberGenerator _random;
         private readonly byte[] _keys = new byte[KeysPerFetch * 4];
