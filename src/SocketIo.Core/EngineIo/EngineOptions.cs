@@ -106,6 +106,9 @@ namespace SocketIo.Core.EngineIo
         public string FirstTransportName =>
             !Allows(EngineTransports.Polling) || (RememberUpgrade && WebSocketSucceeded && Allows(EngineTransports.WebSocket)) ? "websocket" : "polling";
 
+        /// <summary>Forces one WebSocket client (tests, benchmarks); Auto picks the direct one unless a proxy applies.</summary>
+        internal WebSocketImplementation WebSocketImplementation { get; set; }
+
         internal bool IsSecure => ServerUri.Scheme == "https" || ServerUri.Scheme == "wss";
 
         internal bool Allows(EngineTransports transport) => (Transports & transport) != 0;

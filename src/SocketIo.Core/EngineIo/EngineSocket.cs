@@ -111,7 +111,7 @@ namespace SocketIo.Core.EngineIo
                 if (_transport != null) throw new InvalidOperationException("An EngineSocket opens once.");
                 if (Volatile.Read(ref _state) != StateOpen) throw new SocketIoNotConnectedException("The connection is closed.");
                 transport = StartsOnWebSocket()
-                    ? new WebSocketTransport(_options, _validator)
+                    ? WebSocketTransport.Create(_options, _validator)
                     : (EngineTransport)new PollingTransport(_options, _validator);
                 transport.PacketReceived = OnPacket;
                 transport.Closed = (reason, error) => OnTransportClosed(transport, reason, error);
@@ -376,7 +376,7 @@ namespace SocketIo.Core.EngineIo
         /// flight finish, switch, send <c>5</c> and flush what was held. Any failure before the switch keeps polling.</summary>
         private async Task UpgradeAsync(PollingTransport polling, EngineHandshake handshake)
         {
-            var probe = new WebSocketTransport(_options, _validator);
+            var probe = WebSocketTransport.Create(_options, _validator);
             var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             int switched = 0;
             probe.PacketReceived = packet =>

@@ -1,0 +1,269 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+using SocketIo.Core.EngineIo.Tls;
+
+namespace SocketIo.Core.EngineIo.WebSockets
+{
+    /// <summary>
+    /// One client WebSocket over a TCP (or TLS) stream: connect and handshake, batched masked writes serialized with
+    /// pongs and the close frame, and a receive loop that parses every frame a read brought. While idle it holds no
+    /// receive buffer where the runtime can wait for data with a zero-byte read (.NET 6+).
+    /// </summary>
+    internal sealed class WebSocketConnection : IDisposable, IWebSocketFrameSink
+    {
+        private const int ReceiveBufferBytes = 16 * 1024;
+        private const int SmallReceiveBufferBytes = 1024;
+        private const int DirectReadThreshold = 4 * 1024;
+        private static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
+
+        private readonly Stream _stream;
+        private readonly WebSocketFrameWriter _writer = new WebSocketFrameWriter();
+        private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
+        private readonly WebSocketFrameReader _reader;
+        private byte[]? _pending; // bytes read with the handshake's answer, parsed first
+        private IWebSocketFrameSink? _sink;
+        private byte[]? _pong;
+        private int? _closeCode;
+        private int _disposed;
+
+        private WebSocketConnection(Stream stream, int maxMessageBytes, byte[]? pending)
+        {
+            _stream = stream;
+            _reader = new WebSocketFrameReader(maxMessageBytes);
+            _pending = pending;
+        }
+
+        /// <summary>Connects (every address of the host in turn), secures (wss) and upgrades. Failures surface as the
+        /// socket's, TLS's or the handshake's own exceptions; the transport words them.</summary>
+        public static async Task<WebSocketConnection> ConnectAsync(Uri uri, EngineOptions options, CertificateValidator validator, string endpoint, CancellationToken cancellationToken)
+        {
+            var socket = await ConnectSocketAsync(uri, cancellationToken).ConfigureAwait(false);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            try
+            {
+                using (cancellationToken.Register(() => stream.Dispose()))
+                {
+                    try
+                    {
+                        if (uri.Scheme == "wss") stream = await SecureAsync(stream, uri.DnsSafeHost, options, validator).ConfigureAwait(false);
+                        string key = WebSocketHandshake.NewKey();
+                        var request = WebSocketHandshake.BuildRequest(uri, options, key);
+                        await stream.WriteAsync(request, 0, request.Length, cancellationToken).ConfigureAwait(false);
+                        var head = await WebSocketHandshake.ReadHeadAsync(stream, cancellationToken).ConfigureAwait(false);
+                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, endpoint, cancellationToken).ConfigureAwait(false);
+                        byte[]? pending = null;
+                        if (head.Extra > 0)
+                        {
+                            pending = new byte[head.Extra];
+                            Buffer.BlockCopy(head.Buffer, head.BodyOffset, pending, 0, head.Extra);
+                        }
+                        return new WebSocketConnection(stream, options.MaxIncomingMessageBytes, pending);
+                    }
+                    catch (Exception) when (cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+                }
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Writes a batch of data frames, in order, in as few socket writes as possible.</summary>
+        public async Task SendAsync(IReadOnlyList<OutgoingFrame> frames, bool binaryAsBase64, CancellationToken lockCancellation, CancellationToken writeCancellation)
+        {
+            await _writeLock.WaitAsync(lockCancellation).ConfigureAwait(false);
+            try
+            {
+                await _writer.WriteAsync(_stream, frames, binaryAsBase64, writeCancellation).ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        /// <summary>Sends a close frame (the client's close, or the echo of the server's), bounded in time.</summary>
+        public async Task SendCloseAsync(int? code, TimeSpan timeout)
+        {
+            using var limit = new CancellationTokenSource(timeout);
+            var payload = code == null ? Array.Empty<byte>() : new[] { (byte)(code.Value >> 8), (byte)code.Value };
+            await _writeLock.WaitAsync(limit.Token).ConfigureAwait(false);
+            try
+            {
+                var frame = _writer.Control(WebSocketFrameWriter.OpClose, payload);
+                await _stream.WriteAsync(frame, 0, frame.Length, limit.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        /// <summary>Reads until the server's close frame (returns its code, after echoing it) or a failure (throws:
+        /// <see cref="SocketIoProtocolException"/> for a protocol violation, else the stream's error, or
+        /// <see cref="EndOfStreamException"/> when the TCP connection ended without a close frame).</summary>
+        public async Task<int?> ReceiveAsync(IWebSocketFrameSink sink, CancellationToken cancellationToken)
+        {
+            _sink = sink;
+            byte[]? buffer = null;
+            int count = 0;
+            bool filled = false;
+            try
+            {
+                if (_pending != null)
+                {
+                    buffer = ArrayPool<byte>.Shared.Rent(Math.Max(ReceiveBufferBytes, _pending.Length));
+                    Buffer.BlockCopy(_pending, 0, buffer, 0, _pending.Length);
+                    count = _pending.Length;
+                    _pending = null;
+                    count = await ParseAsync(buffer, count).ConfigureAwait(false);
+                }
+                while (!_reader.IsClosed)
+                {
+                    var target = _reader.PayloadTarget;
+                    if (count == 0 && target.Count >= DirectReadThreshold)
+                    {
+                        // The rest of a large payload: straight into the message's own buffer.
+                        int direct = await _stream.ReadAsync(target.Array!, target.Offset, target.Count, cancellationToken).ConfigureAwait(false);
+                        if (direct == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
+                        _reader.CommitPayload(direct, this);
+                        continue;
+                    }
+                    if (count == 0 && buffer != null && !filled && (ZeroByteReads || buffer.Length > SmallReceiveBufferBytes))
+                    {
+                        // Between bursts: give the buffer back (an idle connection holds none, or a small one).
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                    }
+                    if (buffer == null)
+                    {
+                        // Idle: wait for data without holding a buffer, where the runtime allows it.
+                        if (ZeroByteReads && !filled) await _stream.ReadAsync(Array.Empty<byte>(), 0, 0, cancellationToken).ConfigureAwait(false);
+                        buffer = ArrayPool<byte>.Shared.Rent(ZeroByteReads ? ReceiveBufferBytes : SmallReceiveBufferBytes);
+                    }
+                    else if (!ZeroByteReads && filled && buffer.Length < ReceiveBufferBytes)
+                    {
+                        buffer = Resize(buffer, count, ReceiveBufferBytes);
+                    }
+                    int read = await _stream.ReadAsync(buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
+                    if (read == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
+                    filled = count + read == buffer.Length;
+                    count = await ParseAsync(buffer, count + read).ConfigureAwait(false);
+                }
+                await EchoCloseAsync().ConfigureAwait(false);
+                return _closeCode;
+            }
+            finally
+            {
+                // The loop owns both buffers: only it may give them back, once it no longer reads into them.
+                if (buffer != null) ArrayPool<byte>.Shared.Return(buffer);
+                _reader.Dispose();
+            }
+        }
+
+        /// <summary>Stops at once: the socket closes, reads and writes in flight fail.</summary>
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            _stream.Dispose();
+        }
+
+        void IWebSocketFrameSink.OnMessage(bool isText, ReadOnlyMemory<byte> payload) => _sink!.OnMessage(isText, payload);
+
+        void IWebSocketFrameSink.OnPing(ReadOnlySpan<byte> payload) => _pong = payload.ToArray();
+
+        void IWebSocketFrameSink.OnClose(int? code)
+        {
+            _closeCode = code;
+            _sink!.OnClose(code);
+        }
+
+        /// <summary>Parses what the buffer holds, answers a ping it carried, and moves an incomplete frame's bytes to the
+        /// front; returns how many bytes are left.</summary>
+        private async Task<int> ParseAsync(byte[] buffer, int count)
+        {
+            int used = _reader.Parse(buffer, 0, count, this);
+            int left = count - used;
+            if (left > 0 && used > 0) Buffer.BlockCopy(buffer, used, buffer, 0, left);
+            var pong = _pong;
+            if (pong != null && !_reader.IsClosed)
+            {
+                _pong = null;
+                await _writeLock.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    var frame = _writer.Control(WebSocketFrameWriter.OpPong, pong); // the writer's mask keys are not thread-safe
+                    await _stream.WriteAsync(frame, 0, frame.Length).ConfigureAwait(false);
+                }
+                finally { _writeLock.Release(); }
+            }
+            return left;
+        }
+
+        private async Task EchoCloseAsync()
+        {
+            try { await SendCloseAsync(_closeCode, TimeSpan.FromSeconds(1)).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException || e is ObjectDisposedException || e is OperationCanceledException || e is SocketException)
+            {
+                // The server may have closed the TCP connection right after its close frame.
+            }
+        }
+
+        private static byte[] Resize(byte[] buffer, int count, int size)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(size);
+            Buffer.BlockCopy(buffer, 0, larger, 0, count);
+            ArrayPool<byte>.Shared.Return(buffer);
+            return larger;
+        }
+
+        private static async Task<Socket> ConnectSocketAsync(Uri uri, CancellationToken cancellationToken)
+        {
+            var addresses = IPAddress.TryParse(uri.DnsSafeHost, out var literal)
+                ? new[] { literal }
+                : await Dns.GetHostAddressesAsync(uri.DnsSafeHost).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (addresses.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
+            Exception? last = null;
+            foreach (var address in addresses)
+            {
+                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    using (cancellationToken.Register(() => socket.Dispose()))
+                        await socket.ConnectAsync(address, uri.Port).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    return socket;
+                }
+                catch (Exception e) when (e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
+                {
+                    socket.Dispose();
+                    cancellationToken.ThrowIfCancellationRequested();
+                    last = e;
+                }
+            }
+            throw last!;
+        }
+
+        private static async Task<Stream> SecureAsync(Stream inner, string host, EngineOptions options, CertificateValidator validator)
+        {
+            var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (sender, certificate, chain, errors) => validator.Validate(certificate, chain, errors));
+            var certificates = options.ClientCertificates.Count > 0 ? options.ClientCertificates : null;
+            // SslProtocols.None: the system's choice of versions (.NET Framework 4.7+, .NET Core).
+            await ssl.AuthenticateAsClientAsync(host, certificates, SslProtocols.None, checkCertificateRevocation: false).ConfigureAwait(false);
+            return ssl;
+        }
+    }
+}

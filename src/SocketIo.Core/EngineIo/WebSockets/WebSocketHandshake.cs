@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SocketIo.Core.EngineIo.WebSockets
+{
+    /// <summary>
+    /// The client side of the RFC 6455 opening handshake: the upgrade request (user headers, user agent, the cookies
+    /// shared with polling) and the check of the server's answer (101, Upgrade, Connection, Sec-WebSocket-Accept), with
+    /// the answer's Set-Cookie stored back into the shared container.
+    /// </summary>
+    internal static class WebSocketHandshake
+    {
+        /// <summary>An answer head larger than this is refused rather than buffered.</summary>
+        public const int MaxResponseHeadBytes = 16 * 1024;
+        private const int MaxBodyExcerptBytes = 1024;
+        private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+        // Set by the handshake itself: a user value would break it.
+        private static readonly HashSet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Content-Length", "Transfer-Encoding",
+        };
+
+        public static string NewKey()
+        {
+            var nonce = new byte[16];
+            using (var random = RandomNumberGenerator.Create()) random.GetBytes(nonce);
+            return Convert.ToBase64String(nonce);
+        }
+
+        public static string AcceptFor(string key)
+        {
+            using var sha1 = SHA1.Create();
+            return Convert.ToBase64String(sha1.ComputeHash(Encoding.ASCII.GetBytes(key + AcceptGuid)));
+        }
+
+        /// <summary>The cookie container's key for a WebSocket URI: its http(s) twin, as polling requests use.</summary>
+        public static Uri CookieUri(Uri uri) =>
+            new UriBuilder(uri.Scheme == "wss" ? "https" : "http", uri.Host, uri.Port, uri.AbsolutePath).Uri;
+
+        public static byte[] BuildRequest(Uri uri, EngineOptions options, string key)
+        {
+            var text = new StringBuilder(512);
+            text.Append("GET ").Append(uri.PathAndQuery).Append(" HTTP/1.1\r\n");
+            text.Append("Host: ").Append(uri.Authority).Append("\r\n");
+            text.Append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
+            text.Append("Sec-WebSocket-Key: ").Append(key).Append("\r\n");
+            bool userAgentGiven = false;
+            foreach (var header in options.Headers)
+            {
+                CheckHeader(header.Key, header.Value);
+                if (Reserved.Contains(header.Key)) continue;
+                userAgentGiven |= string.Equals(header.Key, "User-Agent", StringComparison.OrdinalIgnoreCase);
+                text.Append(header.Key).Append(": ").Append(header.Value).Append("\r\n");
+            }
+            if (!userAgentGiven) text.Append("User-Agent: ").Append(options.EffectiveUserAgent).Append("\r\n");
+            var cookies = options.Cookies.GetCookieHeader(CookieUri(uri));
+            if (!string.IsNullOrEmpty(cookies)) text.Append("Cookie: ").Append(cookies).Append("\r\n");
+            text.Append("\r\n");
+            return Encoding.UTF8.GetBytes(text.ToString());
+        }
+
+        /// <summary>Refuses what would split the request (CR, LF) or is no HTTP header name; never echoes the value.</summary>
+        public static void CheckHeader(string name, string? value)
+        {
+            bool badName = string.IsNullOrEmpty(name);
+            foreach (char c in name ?? "") badName |= c <= ' ' || c >= 0x7f || c == ':' || c == '(' || c == ')' || c == ',' || c == ';' || c == '"';
+            if (badName) throw new SocketIoConnectFailedException($"The header name '{Printable(name)}' is not a valid HTTP header name; the WebSocket request was not sent.");
+            foreach (char c in value ?? "")
+                if (c == '\r' || c == '\n' || c == '\0')
+                    throw new SocketIoConnectFailedException($"The value of the header '{name}' contains a line break or NUL; the WebSocket request was not sent.");
+        }
+
+        /// <summary>Reads the answer head (bounded); returns it, and how many bytes after it (frames) the buffer holds at
+        /// <c>head.BodyOffset</c>.</summary>
+        public static async Task<ResponseHead> ReadHeadAsync(Stream stream, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[4096];
+            int count = 0;
+            while (true)
+            {
+                int end = IndexOfEnd(buffer, count);
+                if (end >= 0) return Parse(buffer, end, count);
+                if (count == buffer.Length)
+                {
+                    if (buffer.Length >= MaxResponseHeadBytes)
+                        throw new SocketIoProtocolException($"The server's answer to the WebSocket upgrade has a head larger than {MaxResponseHeadBytes} bytes.");
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+                int read = await stream.ReadAsync(buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
+                if (read == 0) throw new IOException("The server closed the connection before answering the WebSocket upgrade.");
+                count += read;
+            }
+        }
+
+        /// <summary>Parses a head ending at <paramref name="headEnd"/> (just past the blank line).</summary>
+        public static ResponseHead Parse(byte[] buffer, int headEnd, int count)
+        {
+            var lines = Encoding.UTF8.GetString(buffer, 0, headEnd).Split(new[] { "\r\n" }, StringSplitOptions.None);
+            var status = lines[0].Split(new[] { ' ' }, 3);
+            if (status.Length < 2 || !status[0].StartsWith("HTTP/1.", StringComparison.Ordinal)
+                || !int.TryParse(status[1], NumberStyles.None, CultureInfo.InvariantCulture, out int code) || status[1].Length != 3)
+                throw new SocketIoProtocolException("The server's answer to the WebSocket upgrade is not HTTP/1.1.");
+            var headers = new List<KeyValuePair<string, string>>();
+            for (int i = 1; i < lines.Length; i++)
+            {
+                if (lines[i].Length == 0) continue;
+                int colon = lines[i].IndexOf(':');
+                if (colon <= 0) throw new SocketIoProtocolException("The server's answer to the WebSocket upgrade has a malformed header line.");
+                headers.Add(new KeyValuePair<string, string>(lines[i].Substring(0, colon).Trim(), lines[i].Substring(colon + 1).Trim()));
+            }
+            return new ResponseHead(code, status.Length > 2 ? status[2] : "", headers, buffer, headEnd, count - headEnd);
+        }
+
+        /// <summary>Stores the answer's cookies, then checks it is an accepted upgrade for <paramref name="key"/>;
+        /// otherwise throws <see cref="SocketIoConnectFailedException"/> naming the endpoint and the status.</summary>
+        public static async Task AcceptAsync(ResponseHead head, Stream stream, Uri uri, EngineOptions options, string key, string endpoint, CancellationToken cancellationToken)
+        {
+            var cookieUri = CookieUri(uri);
+            foreach (var value in head.All("Set-Cookie"))
+            {
+                try { options.Cookies.SetCookies(cookieUri, value); }
+                catch (CookieException) { /* a cookie the container refuses is dropped, as HttpClient does */ }
+            }
+            if (head.Status != 101)
+            {
+                var body = await ReadBodyExcerptAsync(head, stream, cancellationToken).ConfigureAwait(false);
+                throw new SocketIoConnectFailedException(
+                    $"Could not open a WebSocket to {endpoint}: the server refused the upgrade with {EngineHttpError.Describe((HttpStatusCode)head.Status, head.Reason, body)}");
+            }
+            if (!string.Equals(head.First("Upgrade"), "websocket", StringComparison.OrdinalIgnoreCase)
+                || (head.First("Connection") ?? "").IndexOf("upgrade", StringComparison.OrdinalIgnoreCase) < 0)
+                throw new SocketIoConnectFailedException($"The server at {endpoint} answered 101 without upgrading to WebSocket.");
+            if (head.First("Sec-WebSocket-Accept") != AcceptFor(key))
+                throw new SocketIoConnectFailedException($"The server at {endpoint} answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept.");
+            if (!string.IsNullOrEmpty(head.First("Sec-WebSocket-Extensions")))
+                throw new SocketIoConnectFailedException($"The server at {endpoint} accepted a WebSocket extension nobody asked for.");
+        }
+
+        private static async Task<string> ReadBodyExcerptAsync(ResponseHead head, Stream stream, CancellationToken cancellationToken)
+        {
+            if (!int.TryParse(head.First("Content-Length"), NumberStyles.None, CultureInfo.InvariantCulture, out int length)) length = head.Extra;
+            length = Math.Min(length, MaxBodyExcerptBytes);
+            var body = new byte[Math.Max(length, head.Extra)];
+            Buffer.BlockCopy(head.Buffer, head.BodyOffset, body, 0, head.Extra);
+            int count = head.Extra;
+            try
+            {
+                while (count < length)
+                {
+                    int read = await stream.ReadAsync(body, count, length - count, cancellationToken).ConfigureAwait(false);
+                    if (read == 0) break;
+                    count += read;
+                }
+            }
+            catch (IOException) { /* the excerpt is a courtesy */ }
+            return Encoding.UTF8.GetString(body, 0, Math.Min(count, MaxBodyExcerptBytes));
+        }
+
+        private static int IndexOfEnd(byte[] buffer, int count)
+        {
+            for (int i = 3; i < count; i++)
+                if (buffer[i] == '\n' && buffer[i - 1] == '\r' && buffer[i - 2] == '\n' && buffer[i - 3] == '\r') return i + 1;
+            return -1;
+        }
+
+        private static string Printable(string? text)
+        {
+            var builder = new StringBuilder();
+            foreach (char c in text ?? "") builder.Append(c < ' ' || c == 0x7f ? '?' : c);
+            return builder.ToString();
+        }
+
+        /// <summary>The status line and headers of the answer, and the bytes read past them.</summary>
+        internal sealed class ResponseHead
+        {
+            public ResponseHead(int status, string reason, List<KeyValuePair<string, string>> headers, byte[] buffer, int bodyOffset, int extra)
+            {
+                Status = status;
+                Reason = reason;
+                Headers = headers;
+                Buffer = buffer;
+                BodyOffset = bodyOffset;
+                Extra = extra;
+            }
+
+            public int Status { get; }
+            public string Reason { get; }
+            public List<KeyValuePair<string, string>> Headers { get; }
+            public byte[] Buffer { get; }
+            public int BodyOffset { get; }
+            public int Extra { get; }
+
+            public string? First(string name)
+            {
+                foreach (var header in Headers)
+                    if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase)) return header.Value;
+                return null;
+            }
+
+            public IEnumerable<string> All(string name)
+            {
+                foreach (var header in Headers)
+                    if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase)) yield return header.Value;
+            }
+        }
+    }
+}
