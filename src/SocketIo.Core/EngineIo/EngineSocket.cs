@@ -40,6 +40,7 @@ namespace SocketIo.Core.EngineIo
         private bool _flushing;
         private bool _upgrading;
         private List<TaskCompletionSource<bool>>? _idleWaiters;
+        private readonly Batch _batch = new Batch(); // the single writer's, reused for every write
         private TaskCompletionSource<bool>? _writerStopped;
 
         private readonly object _watchdogLock = new object();
@@ -152,9 +153,9 @@ namespace SocketIo.Core.EngineIo
             if (limit > 0)
             {
                 bool base64 = _options.ForceBase64 || TransportName == EngineTransport.PollingName;
-                foreach (var frame in frames)
+                for (int i = 0; i < frames.Count; i++) // not foreach: no enumerator per send
                 {
-                    long size = EnginePacketCodec.EncodedLength(frame, base64);
+                    long size = EnginePacketCodec.EncodedLength(frames[i], base64);
                     if (size > limit) throw new SocketIoPayloadTooLargeException(size, limit);
                 }
             }
@@ -261,7 +262,7 @@ namespace SocketIo.Core.EngineIo
                         return;
                     }
                     transport = _transport;
-                    batch = TakeBatch(_queue, transport is PollingTransport ? (Handshake?.MaxPayload ?? 0) : -1, MaxPacketsPerPost);
+                    batch = TakeBatch(_queue, transport is PollingTransport ? (Handshake?.MaxPayload ?? 0) : -1, MaxPacketsPerPost, _batch);
                 }
                 try
                 {
@@ -288,6 +289,7 @@ namespace SocketIo.Core.EngineIo
                         if (group.Node?.List != null) _queue.Remove(group.Node);
                 }
                 foreach (var group in batch.Completed) group.Complete();
+                batch.Clear(); // the frames' buffers are not kept alive by the next idle period
             }
         }
 
@@ -295,9 +297,10 @@ namespace SocketIo.Core.EngineIo
         /// it. Polling: as engine.io-client does, packets while the payload stays within maxPayload (at least one), and
         /// at most <paramref name="maxPackets"/> packets (python-engineio's limit). A group may span two POSTs; nothing
         /// else comes between its frames.</summary>
-        internal static Batch TakeBatch(LinkedList<SendGroup> queue, long maxPayload, int maxPackets)
+        internal static Batch TakeBatch(LinkedList<SendGroup> queue, long maxPayload, int maxPackets, Batch? reuse = null)
         {
-            var batch = new Batch();
+            var batch = reuse ?? new Batch();
+            batch.Clear();
             long size = 0;
             for (var node = queue.First; node != null; node = node.Next)
             {
@@ -618,6 +621,13 @@ namespace SocketIo.Core.EngineIo
             public List<SendGroup> Completed { get; } = new List<SendGroup>();
             /// <summary>A group this batch carries only the beginning of.</summary>
             public SendGroup? Partial { get; set; }
+
+            public void Clear()
+            {
+                Frames.Clear();
+                Completed.Clear();
+                Partial = null;
+            }
         }
     }
 }

@@ -21,6 +21,8 @@ namespace SocketIo.Core.SocketIo
         private const int MaxInFlight = 256;
 
         private readonly ConcurrentQueue<OutgoingPacket> _queue = new ConcurrentQueue<OutgoingPacket>();
+        // Used only by the pump, which runs once at a time (_pumping): reused so that a pump round allocates nothing.
+        private readonly List<KeyValuePair<OutgoingPacket, Task>> _inFlight = new List<KeyValuePair<OutgoingPacket, Task>>();
         private int _pumping;
         private volatile bool _opened;
         private volatile bool _failed;
@@ -100,7 +102,7 @@ namespace SocketIo.Core.SocketIo
 
         private async Task PumpAsync(bool inline)
         {
-            var inFlight = new List<KeyValuePair<OutgoingPacket, Task>>(MaxInFlight);
+            var inFlight = _inFlight;
             while (true)
             {
                 // Hand over what is queued (the engine keeps call order and batches polling POSTs), then wait for it.
@@ -219,10 +221,52 @@ namespace SocketIo.Core.SocketIo
         /// <summary>The session it was queued on.</summary>
         public EngineSession? Session { get; set; }
 
+        private static readonly Task<EmitOutcome>[] Outcomes =
+        {
+            Task.FromResult(EmitOutcome.Sent), Task.FromResult(EmitOutcome.Buffered),
+            Task.FromResult(EmitOutcome.Dropped), Task.FromResult(EmitOutcome.Queued),
+        };
+
+        // The outcome once known; a TaskCompletionSource only when someone waits before that (most emits are written
+        // before their caller looks, so most never need one).
+        private TaskCompletionSource<EmitOutcome>? _written;
+        private EmitOutcome _outcome;
+        private bool _done;
+
         /// <summary>Completes when the packet was written (Sent), went back to the buffer (Buffered), or will not be
         /// written (Dropped, with <see cref="Error"/> set when that is a failure). Never faults: nobody may be waiting.</summary>
-        public TaskCompletionSource<EmitOutcome> Written { get; } =
-            new TaskCompletionSource<EmitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task<EmitOutcome> Written
+        {
+            get
+            {
+                lock (this)
+                {
+                    if (_done) return Completed(_outcome);
+                    return (_written ??= new TaskCompletionSource<EmitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+            }
+        }
+
+        /// <summary>Sets the outcome of <see cref="Written"/> (the first call wins).</summary>
+        public void SetWritten(EmitOutcome outcome)
+        {
+            TaskCompletionSource<EmitOutcome>? waiter;
+            lock (this)
+            {
+                if (_done) return;
+                _done = true;
+                _outcome = outcome;
+                waiter = _written;
+            }
+            waiter?.TrySetResult(outcome);
+        }
+
+        /// <summary>A completed task with that outcome (cached: no allocation).</summary>
+        public static Task<EmitOutcome> Completed(EmitOutcome outcome)
+        {
+            int index = (int)outcome;
+            return index >= 0 && index < Outcomes.Length && Outcomes[index].Result == outcome ? Outcomes[index] : Task.FromResult(outcome);
+        }
 
         /// <summary>Why the packet could not be written, if it could not.</summary>
         public Exception? Error { get; set; }

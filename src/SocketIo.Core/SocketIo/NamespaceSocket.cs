@@ -204,19 +204,36 @@ namespace SocketIo.Core.SocketIo
         /// <summary>Emits an event without waiting for an acknowledgement; says whether it was sent, buffered, dropped
         /// (volatile) or queued (retries). Fails with <see cref="SocketIoNotConnectedException"/> once the socket is
         /// Disconnected (closed for good).</summary>
-        public async Task<EmitOutcome> EmitAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
+        public Task<EmitOutcome> EmitAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
         {
-            var all = WithName(eventName, arguments);
-            int retries = options.Retries ?? Retries;
-            if (retries > 0 && !options.Volatile)
+            // Not async: an emit the emitting thread wrote at once (the usual case) returns a cached completed task,
+            // without a state machine; failures still come back in the task, as from an async method.
+            OutgoingPacket packet;
+            try
             {
-                EnqueueRetry(eventName, all, retries, options.AckTimeout ?? AckTimeout, hasWaiter: false);
-                return EmitOutcome.Queued;
+                var all = WithName(eventName, arguments);
+                int retries = options.Retries ?? Retries;
+                if (retries > 0 && !options.Volatile)
+                {
+                    EnqueueRetry(eventName, all, retries, options.AckTimeout ?? AckTimeout, hasWaiter: false);
+                    return OutgoingPacket.Completed(EmitOutcome.Queued);
+                }
+                packet = new OutgoingPacket(this, Encode(all, null), all, null, options.Volatile);
+                var outcome = Submit(packet, null);
+                if (outcome != EmitOutcome.Sent) return OutgoingPacket.Completed(outcome);
             }
-            var packet = new OutgoingPacket(this, Encode(all, null), all, null, options.Volatile);
-            var outcome = Submit(packet, null);
-            if (outcome != EmitOutcome.Sent) return outcome;
-            outcome = await WithCancellation(packet.Written.Task, cancellationToken).ConfigureAwait(false);
+            catch (Exception e)
+            {
+                return Task.FromException<EmitOutcome>(e);
+            }
+            var written = packet.Written;
+            if (written.IsCompleted && packet.Error == null) return written;
+            return AwaitWrittenAsync(packet, written, cancellationToken);
+        }
+
+        private static async Task<EmitOutcome> AwaitWrittenAsync(OutgoingPacket packet, Task<EmitOutcome> written, CancellationToken cancellationToken)
+        {
+            var outcome = await WithCancellation(written, cancellationToken).ConfigureAwait(false);
             if (packet.Error != null) ExceptionDispatchInfo.Capture(packet.Error).Throw();
             return outcome;
         }
@@ -290,7 +307,7 @@ namespace SocketIo.Core.SocketIo
                 work = CloseLocked(DisconnectReasons.IoClientDisconnect);
             }
             if (goodbye != null)
-                await Task.WhenAny(goodbye.Written.Task, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+                await Task.WhenAny(goodbye.Written, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
             Finish(work, raiseDisconnect: true, details: null);
             if (work != null) await _manager.OnSocketLeftAsync().ConfigureAwait(false);
             connecting?.TrySetException(new SocketIoConnectFailedException(
@@ -460,7 +477,7 @@ namespace SocketIo.Core.SocketIo
                     _manager.Dispatcher.Post(() => EventSent?.Invoke(sent));
                 }
             }
-            packet.Written.TrySetResult(EmitOutcome.Sent);
+            packet.SetWritten(EmitOutcome.Sent);
         }
 
         internal void OnWriteFailed(OutgoingPacket packet, Exception error)
@@ -477,7 +494,7 @@ namespace SocketIo.Core.SocketIo
                 if (!packet.IsControl && packet.Retry == null) Interlocked.Increment(ref _emitsDiscarded);
             }
             packet.Error = error;
-            packet.Written.TrySetResult(EmitOutcome.Dropped);
+            packet.SetWritten(EmitOutcome.Dropped);
             if (pending != null) CompleteAck(pending, error, null);
         }
 
@@ -528,7 +545,7 @@ namespace SocketIo.Core.SocketIo
                     outcome = EmitOutcome.Buffered;
                 }
             }
-            packet.Written.TrySetResult(outcome);
+            packet.SetWritten(outcome);
             if (pending != null) CompleteAck(pending, failure, null);
         }
 
@@ -714,7 +731,7 @@ namespace SocketIo.Core.SocketIo
                 packet.Session = _session;
                 if (!_session.Enqueue(packet)) throw new SocketIoNotConnectedException($"Namespace '{Namespace}' lost its connection.");
             }
-            await packet.Written.Task.ConfigureAwait(false);
+            await packet.Written.ConfigureAwait(false);
             if (packet.Error != null) ExceptionDispatchInfo.Capture(packet.Error).Throw();
         }
 
@@ -895,7 +912,7 @@ namespace SocketIo.Core.SocketIo
                 if (entry.HasWaiter) entry.Result.TrySetException(new SocketIoNotConnectedException($"The socket disconnected ({work.Reason}) before '{entry.EventName}' was acknowledged."));
                 else entry.Result.TrySetResult(Array.Empty<object?>());
             }
-            foreach (var packet in work.Discarded) packet.Written.TrySetResult(EmitOutcome.Dropped);
+            foreach (var packet in work.Discarded) packet.SetWritten(EmitOutcome.Dropped);
             if (raiseDisconnect && work.WasConnected) RaiseDisconnect(work.Reason, details, willReconnect: false);
         }
 

@@ -44,7 +44,8 @@ namespace SocketIo.Core.SocketIo
         {
             // The JSON goes to a per-thread buffer and writer; the frame is then one exact array: header + JSON.
             var scratch = EncodeScratch.Take();
-            var values = new JsonValueWriter(adapter);
+            var values = scratch.Values;
+            values.Reset(adapter);
             values.Write(scratch.Writer, arguments);
             scratch.Writer.Flush();
             var attachments = values.Attachments;
@@ -55,9 +56,10 @@ namespace SocketIo.Core.SocketIo
             }
             if (attachments.Count > 0) type = type == SioPacketType.Event ? SioPacketType.BinaryEvent : SioPacketType.BinaryAck;
             var frame = Frame(type, nsp, id, attachments.Count, scratch.Buffer.WrittenSpan);
-            EncodeScratch.Give(scratch);
             var frames = new List<OutgoingFrame>(1 + attachments.Count) { frame };
             foreach (var attachment in attachments) frames.Add(new OutgoingFrame(new ArraySegment<byte>(attachment), isBinary: true));
+            values.Reset(null); // the scratch must not keep the caller's arrays alive
+            EncodeScratch.Give(scratch);
             return frames;
         }
 
@@ -138,6 +140,8 @@ namespace SocketIo.Core.SocketIo
                 Buffer = new ByteBufferWriter(512);
                 Writer = new Utf8JsonWriter(Buffer, WriterOptions);
             }
+
+            public JsonValueWriter Values { get; } = new JsonValueWriter(null);
 
             public ByteBufferWriter Buffer { get; }
             public Utf8JsonWriter Writer { get; }
