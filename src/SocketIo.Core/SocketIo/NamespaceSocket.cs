@@ -249,40 +249,46 @@ namespace SocketIo.Core.SocketIo
         /// re-sent on each timeout and after each reconnection until acknowledged or tried retries+1 times.
         /// Cancelling only stops waiting: the emit stands.
         /// </summary>
-        public async Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
+        public Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
         {
-            var all = WithName(eventName, arguments);
-            var timeout = options.AckTimeout ?? AckTimeout;
-            int retries = options.Retries ?? Retries;
-            if (retries > 0 && !options.Volatile)
-            {
-                var entry = EnqueueRetry(eventName, all, retries, timeout, hasWaiter: true);
-                try
-                {
-                    return await WithCancellation(entry.Result.Task, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    // The emit stays queued (at least once); nobody waits for its outcome any more.
-                    _ = entry.Result.Task.ContinueWith(t => _ = t.Exception, CancellationToken.None,
-                        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                    throw;
-                }
-            }
-
-            long id = Interlocked.Increment(ref _nextAckId) - 1; // socket.io-client counts from 0
-            var packet = new OutgoingPacket(this, Encode(all, id), all, id, options.Volatile);
-            var pending = new PendingAck(id, packet, eventName, timeout);
-            if (Submit(packet, pending) == EmitOutcome.Dropped)
-                throw new SocketIoNotConnectedException($"The volatile event '{eventName}' was dropped: namespace '{Namespace}' is not connected.");
-            pending.StartTimer(this);
+            // Not async: the caller gets the acknowledgement's own task. Its completion runs no continuation on the
+            // receive loop (RunContinuationsAsynchronously: an awaiting caller resumes in the thread pool), but a
+            // synchronous waiter (Wait, AsyncWaitHandle: the cmdlets) is woken right there, without a pool hop.
             try
             {
-                return await WithCancellation(pending.Completion.Task, cancellationToken).ConfigureAwait(false);
+                var all = WithName(eventName, arguments);
+                var timeout = options.AckTimeout ?? AckTimeout;
+                int retries = options.Retries ?? Retries;
+                if (retries > 0 && !options.Volatile) return EmitWithRetriesAsync(eventName, all, retries, timeout, cancellationToken);
+
+                long id = Interlocked.Increment(ref _nextAckId) - 1; // socket.io-client counts from 0
+                var packet = new OutgoingPacket(this, Encode(all, id), all, id, options.Volatile);
+                var pending = new PendingAck(id, packet, eventName, timeout);
+                if (Submit(packet, pending) == EmitOutcome.Dropped)
+                    throw new SocketIoNotConnectedException($"The volatile event '{eventName}' was dropped: namespace '{Namespace}' is not connected.");
+                pending.StartTimer(this);
+                // Cancelling only stops waiting: a late ACK for the forgotten id is ignored.
+                if (cancellationToken.CanBeCanceled) pending.CancelWith(this, cancellationToken);
+                return pending.Completion.Task;
+            }
+            catch (Exception e)
+            {
+                return Task.FromException<object?[]>(e);
+            }
+        }
+
+        private async Task<object?[]> EmitWithRetriesAsync(string eventName, object?[] all, int retries, TimeSpan? timeout, CancellationToken cancellationToken)
+        {
+            var entry = EnqueueRetry(eventName, all, retries, timeout, hasWaiter: true);
+            try
+            {
+                return await WithCancellation(entry.Result.Task, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                ForgetAck(pending); // a late ACK for a forgotten id is ignored
+                // The emit stays queued (at least once); nobody waits for its outcome any more.
+                _ = entry.Result.Task.ContinueWith(t => _ = t.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 throw;
             }
         }
@@ -856,13 +862,14 @@ namespace SocketIo.Core.SocketIo
             else pending.Completion.TrySetResult(result!);
         }
 
-        private void ForgetAck(PendingAck pending)
+        /// <summary>The caller stopped waiting: the id is forgotten and the wait ends cancelled.</summary>
+        internal void ForgetAck(PendingAck pending, CancellationToken cancellationToken)
         {
             lock (_gate)
             {
                 if (_pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending)) _pendingAcks.Remove(pending.Id);
             }
-            pending.TryFinish();
+            if (pending.TryFinish()) pending.Completion.TrySetCanceled(cancellationToken);
         }
 
         /// <summary>socket.io-client's _clearAcks: the acknowledgements whose packet was written (not those still buffered
@@ -968,6 +975,7 @@ namespace SocketIo.Core.SocketIo
     {
         private readonly object _gate = new object();
         private Timer? _timer;
+        private CancellationTokenRegistration _registration;
         private bool _finished;
 
         public PendingAck(long id, OutgoingPacket packet, string eventName, TimeSpan? timeout)
@@ -987,6 +995,21 @@ namespace SocketIo.Core.SocketIo
         public TaskCompletionSource<object?[]> Completion { get; } =
             new TaskCompletionSource<object?[]>(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Ends the wait (cancelled) when the token is cancelled first; runs at once when it is already.</summary>
+        public void CancelWith(NamespaceSocket owner, CancellationToken cancellationToken)
+        {
+            var registration = cancellationToken.Register(state => owner.ForgetAck((PendingAck)state!, cancellationToken), this);
+            lock (_gate)
+            {
+                if (!_finished)
+                {
+                    _registration = registration;
+                    return;
+                }
+            }
+            registration.Dispose(); // finished meanwhile (or cancelled already): nothing left to watch
+        }
+
         public void StartTimer(NamespaceSocket owner)
         {
             if (!(Timeout is TimeSpan timeout) || timeout == System.Threading.Timeout.InfiniteTimeSpan) return;
@@ -1001,13 +1024,18 @@ namespace SocketIo.Core.SocketIo
         /// <returns>true for the one caller that may complete it.</returns>
         public bool TryFinish()
         {
+            CancellationTokenRegistration registration;
             lock (_gate)
             {
                 if (_finished) return false;
                 _finished = true;
                 _timer?.Dispose();
-                return true;
+                registration = _registration;
+                _registration = default;
             }
+            // Outside the lock: disposing waits for a cancellation callback in progress, which takes this lock.
+            registration.Dispose();
+            return true;
         }
     }
 
