@@ -513,7 +513,11 @@ namespace SocketIo.Core.EngineIo
         {
             lock (_gate)
             {
-                var pending = new List<SendGroup>(_queue);
+                // A group the writer has handed whole to a write is the writer's: it completes or fails it with that
+                // write's outcome (a close racing a finished write must not fail what the server already has).
+                var pending = new List<SendGroup>();
+                foreach (var group in _queue)
+                    if (group.Next < group.Frames.Count) pending.Add(group);
                 _queue.Clear();
                 var transport = _transport;
                 var probe = _probe;

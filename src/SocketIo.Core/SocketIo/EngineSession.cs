@@ -270,5 +270,17 @@ namespace SocketIo.Core.SocketIo
 
         /// <summary>Why the packet could not be written, if it could not.</summary>
         public Exception? Error { get; set; }
+
+        /// <summary>The pooled buffer behind its text frame, if any: back to the pool once written, never earlier (a
+        /// packet that was not written may be sent later; one that failed is left to the GC, as the transport may
+        /// still have held it).</summary>
+        public byte[]? Rented { get; set; }
+
+        public void ReturnRented()
+        {
+            var rented = Rented;
+            Rented = null;
+            if (rented != null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }

@@ -218,7 +218,7 @@ namespace SocketIo.Core.SocketIo
                     EnqueueRetry(eventName, all, retries, options.AckTimeout ?? AckTimeout, hasWaiter: false);
                     return OutgoingPacket.Completed(EmitOutcome.Queued);
                 }
-                packet = new OutgoingPacket(this, Encode(all, null), all, null, options.Volatile);
+                packet = EventPacket(all, null, options.Volatile);
                 var outcome = Submit(packet, null);
                 if (outcome != EmitOutcome.Sent) return OutgoingPacket.Completed(outcome);
             }
@@ -262,7 +262,7 @@ namespace SocketIo.Core.SocketIo
                 if (retries > 0 && !options.Volatile) return EmitWithRetriesAsync(eventName, all, retries, timeout, cancellationToken);
 
                 long id = Interlocked.Increment(ref _nextAckId) - 1; // socket.io-client counts from 0
-                var packet = new OutgoingPacket(this, Encode(all, id), all, id, options.Volatile);
+                var packet = EventPacket(all, id, options.Volatile);
                 var pending = new PendingAck(id, packet, eventName, timeout);
                 if (Submit(packet, pending) == EmitOutcome.Dropped)
                     throw new SocketIoNotConnectedException($"The volatile event '{eventName}' was dropped: namespace '{Namespace}' is not connected.");
@@ -484,6 +484,7 @@ namespace SocketIo.Core.SocketIo
                 }
             }
             packet.SetWritten(EmitOutcome.Sent);
+            packet.ReturnRented(); // written once and for all: nothing reads its frames any more
         }
 
         internal void OnWriteFailed(OutgoingPacket packet, Exception error)
@@ -927,6 +928,16 @@ namespace SocketIo.Core.SocketIo
         {
             if (Disconnected != null) _manager.Dispatcher.Post(() => Disconnected?.Invoke(reason, details));
             RaiseLifecycle(new LifecycleEvent(LifecycleEventNames.Disconnect, Namespace) { Reason = reason, Details = details, WillReconnect = willReconnect });
+        }
+
+        /// <summary>An emit sent at most once: with the default parser its text frame is a pooled buffer, returned
+        /// once written (retry-queue emits, sent again on each try, use <see cref="Encode"/>).</summary>
+        private OutgoingPacket EventPacket(object?[] all, long? ackId, bool isVolatile)
+        {
+            if (!ReferenceEquals(_manager.Options.Parser, DefaultSioParser.Instance))
+                return new OutgoingPacket(this, Encode(all, ackId), all, ackId, isVolatile);
+            var frames = SioPacketEncoder.EncodeEventPooled(Namespace, ackId, all, _manager.Options.ValueAdapter);
+            return new OutgoingPacket(this, frames, all, ackId, isVolatile) { Rented = frames[0].Bytes.Array };
         }
 
         private IReadOnlyList<OutgoingFrame> Encode(object?[] all, long? ackId) =>
