@@ -986,7 +986,9 @@ namespace SocketIo.Core.SocketIo
     {
         private readonly object _gate = new object();
         private Timer? _timer;
+        private static readonly TimerCallback OnTimer = state => ((PendingAck)state!).TimedOut();
         private CancellationTokenRegistration _registration;
+        private NamespaceSocket? _owner;
         private bool _finished;
 
         public PendingAck(long id, OutgoingPacket packet, string eventName, TimeSpan? timeout)
@@ -1027,10 +1029,12 @@ namespace SocketIo.Core.SocketIo
             lock (_gate)
             {
                 if (_finished || _timer != null) return;
-                _timer = new Timer(state => owner.OnAckTimeout((PendingAck)state!), this, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout,
-                    System.Threading.Timeout.InfiniteTimeSpan);
+                _owner = owner;
+                _timer = new Timer(OnTimer, this, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, System.Threading.Timeout.InfiniteTimeSpan);
             }
         }
+
+        private void TimedOut() => _owner?.OnAckTimeout(this);
 
         /// <returns>true for the one caller that may complete it.</returns>
         public bool TryFinish()
