@@ -240,7 +240,7 @@ namespace SocketIo.Core.SocketIo
 
         /// <summary>Emits an event and waits for the server's acknowledgement; returns its arguments.</summary>
         public Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
-            EmitWithAckAsync(eventName, arguments, new EmitOptions { AckTimeout = timeout }, cancellationToken);
+            EmitWithAckAsync(eventName, arguments, timeout, null, false, cancellationToken);
 
         /// <summary>
         /// Emits an event and waits for the acknowledgement. The timeout runs from the emit, also while it is buffered
@@ -249,7 +249,11 @@ namespace SocketIo.Core.SocketIo
         /// re-sent on each timeout and after each reconnection until acknowledged or tried retries+1 times.
         /// Cancelling only stops waiting: the emit stands.
         /// </summary>
-        public Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
+        public Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken) =>
+            EmitWithAckAsync(eventName, arguments, options.AckTimeout, options.Retries, options.Volatile, cancellationToken);
+
+        private Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, TimeSpan? ackTimeout, int? retryCount, bool isVolatile,
+            CancellationToken cancellationToken)
         {
             // Not async: the caller gets the acknowledgement's own task. Its completion runs no continuation on the
             // receive loop (RunContinuationsAsynchronously: an awaiting caller resumes in the thread pool), but a
@@ -257,12 +261,12 @@ namespace SocketIo.Core.SocketIo
             try
             {
                 var all = WithName(eventName, arguments);
-                var timeout = options.AckTimeout ?? AckTimeout;
-                int retries = options.Retries ?? Retries;
-                if (retries > 0 && !options.Volatile) return EmitWithRetriesAsync(eventName, all, retries, timeout, cancellationToken);
+                var timeout = ackTimeout ?? AckTimeout;
+                int retries = retryCount ?? Retries;
+                if (retries > 0 && !isVolatile) return EmitWithRetriesAsync(eventName, all, retries, timeout, cancellationToken);
 
                 long id = Interlocked.Increment(ref _nextAckId) - 1; // socket.io-client counts from 0
-                var packet = EventPacket(all, id, options.Volatile);
+                var packet = EventPacket(all, id, isVolatile);
                 var pending = new PendingAck(id, packet, eventName, timeout);
                 if (Submit(packet, pending) == EmitOutcome.Dropped)
                     throw new SocketIoNotConnectedException($"The volatile event '{eventName}' was dropped: namespace '{Namespace}' is not connected.");
@@ -475,16 +479,19 @@ namespace SocketIo.Core.SocketIo
             if (packet.EventArguments is object?[] all)
             {
                 Interlocked.Increment(ref _eventsSent);
-                if (EventSent != null)
-                {
-                    var arguments = new object?[all.Length - 1];
-                    Array.Copy(all, 1, arguments, 0, arguments.Length);
-                    var sent = new OutgoingEvent((string)all[0]!, Namespace, arguments, packet.AckId, DateTime.UtcNow);
-                    _manager.Dispatcher.Post(() => EventSent?.Invoke(sent));
-                }
+                if (EventSent != null) RaiseEventSent(all, packet.AckId);
             }
             packet.SetWritten(EmitOutcome.Sent);
             packet.ReturnRented(); // written once and for all: nothing reads its frames any more
+        }
+
+        // Its own method: the closure would otherwise be allocated on every OnWritten, listener or not.
+        private void RaiseEventSent(object?[] all, long? ackId)
+        {
+            var arguments = new object?[all.Length - 1];
+            Array.Copy(all, 1, arguments, 0, arguments.Length);
+            var sent = new OutgoingEvent((string)all[0]!, Namespace, arguments, ackId, DateTime.UtcNow);
+            _manager.Dispatcher.Post(() => EventSent?.Invoke(sent));
         }
 
         internal void OnWriteFailed(OutgoingPacket packet, Exception error)

@@ -59,9 +59,10 @@ namespace SocketIo.Core.SocketIo
             var attachments = values.Attachments;
             if (attachments.Count > MaxAttachments)
             {
+                int count = attachments.Count;
                 values.Reset(null);
                 EncodeScratch.Give(scratch);
-                throw new SocketIoTooManyAttachmentsException(attachments.Count, MaxAttachments);
+                throw new SocketIoTooManyAttachmentsException(count, MaxAttachments);
             }
             if (attachments.Count > 0) type = type == SioPacketType.Event ? SioPacketType.BinaryEvent : SioPacketType.BinaryAck;
             var frame = Frame(type, nsp, id, attachments.Count, scratch.Buffer.WrittenSpan, pooled);
