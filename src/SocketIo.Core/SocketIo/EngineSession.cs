@@ -78,11 +78,11 @@ namespace SocketIo.Core.SocketIo
         {
             if (ExecutionContext.IsFlowSuppressed())
             {
-                Pump();
+                Pump(inline: true);
                 return;
             }
             var flow = ExecutionContext.SuppressFlow();
-            try { Pump(); }
+            try { Pump(inline: true); }
             finally { flow.Undo(); }
         }
 
@@ -99,17 +99,29 @@ namespace SocketIo.Core.SocketIo
                 ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
         }
 
-        private static readonly WaitCallback PumpCallback = state => ((EngineSession)state!).Pump();
+        private static readonly WaitCallback PumpCallback = state => ((EngineSession)state!).Pump(inline: false);
+
+        /// <summary>Packets an emitting thread hands over (and may write) for others before the pool takes over.</summary>
+        private const int InlineBudget = 64;
 
         /// <summary>Hands queued packets to the engine (which keeps call order and batches), at most
         /// <see cref="MaxInFlight"/> unsettled at a time; the engine reports each one back (<see cref="OnSent"/>,
         /// <see cref="OnSendFailed"/>). Runs once at a time (<see cref="_pumping"/>).</summary>
-        private void Pump()
+        private void Pump(bool inline)
         {
+            int budget = inline ? InlineBudget : int.MaxValue;
             while (true)
             {
-                while ((_failed || Volatile.Read(ref _inFlight) < MaxInFlight) && _queue.TryDequeue(out var packet))
+                while (_failed || Volatile.Read(ref _inFlight) < MaxInFlight)
                 {
+                    if (--budget < 0 && !_queue.IsEmpty)
+                    {
+                        // An emitting thread does not keep writing for others: the rest goes on in the pool (the pump
+                        // stays reserved, so the order holds).
+                        ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
+                        return;
+                    }
+                    if (!_queue.TryDequeue(out var packet)) break;
                     if (_failed || !Engine.IsOpen)
                     {
                         _failed = true;
