@@ -462,9 +462,10 @@ $baselineClient = 'pwsh Register-ObjectEvent + Wait-Event loop'
 $actionClient = 'pwsh Register-SocketIoEvent -Action + Wait-SocketIoEvent'
 
 Add-RatioGoal 'flood, core: client CPU per event <= 0.5x node' @('flood', 'core') @('flood', 'node') cpu 'CPU-s/100k' '<=' 0.5
-# A row not run (-Scenario without flood, -Client without core) has no stats: under strict mode .Median of $null throws.
-function Get-MedianOrNull($Stats) { if ($Stats) { $Stats.Median } }
-$floodP50 = "; saturated flood p50: core $(Format-Number (Get-MedianOrNull (Get-Stats (Get-RunValues flood core p50))) 3), node $(Format-Number (Get-MedianOrNull (Get-Stats (Get-RunValues flood node p50))) 3) ms"
+$floodCore = Get-Stats (Get-RunValues flood core p50)
+$floodNode = Get-Stats (Get-RunValues flood node p50)
+# Only when the flood rows ran (a -Scenario run without them has no figures to quote).
+$floodP50 = if ($floodCore -and $floodNode) { "; saturated flood p50: core $(Format-Number $floodCore.Median 3), node $(Format-Number $floodNode.Median 3) ms" } else { '' }
 $pacedNode = Get-Stats (Get-RunValues paced node p50)
 Add-ValueGoal "flood, core: one-way latency p50 <= 2 ms (paced $(Format-Number $S.PacedRate)/s)" @('paced', 'core') p50 'ms' '<=' 2 `
     " (node $(if ($pacedNode) { Format-Range $pacedNode ' ms' }))$floodP50"

@@ -40,6 +40,7 @@ namespace SocketIo.Core.EngineIo
         private bool _flushing;
         private bool _upgrading;
         private List<TaskCompletionSource<bool>>? _idleWaiters;
+        private readonly Batch _batch = new Batch(); // the single writer's, reused for every write
         private TaskCompletionSource<bool>? _writerStopped;
 
         private readonly object _watchdogLock = new object();
@@ -147,29 +148,53 @@ namespace SocketIo.Core.EngineIo
         /// (the server would drop the connection). Cancelling only withdraws a group nothing of which was written.</summary>
         public Task SendAsync(IReadOnlyList<OutgoingFrame> frames, CancellationToken cancellationToken)
         {
-            if (Volatile.Read(ref _state) != StateOpen || Handshake == null) throw new SocketIoNotConnectedException("The connection is closed.");
-            long limit = Handshake.MaxPayload;
-            if (limit > 0)
-            {
-                bool base64 = _options.ForceBase64 || TransportName == EngineTransport.PollingName;
-                foreach (var frame in frames)
-                {
-                    long size = EnginePacketCodec.EncodedLength(frame, base64);
-                    if (size > limit) throw new SocketIoPayloadTooLargeException(size, limit);
-                }
-            }
+            CheckSendable(frames);
             if (frames.Count == 0) return Task.CompletedTask;
             cancellationToken.ThrowIfCancellationRequested();
 
             var group = new SendGroup(frames);
+            Add(group);
+            if (cancellationToken.CanBeCanceled) group.Registration = cancellationToken.Register(() => Withdraw(group));
+            Flush();
+            return group.Done!.Task;
+        }
+
+        /// <summary><see cref="SendAsync"/> without a task: <paramref name="callback"/> hears once, in call order, that the
+        /// frames were written or failed to be, on the writer's thread (it must not block). Throws as SendAsync does
+        /// before queuing.</summary>
+        internal void Send(IReadOnlyList<OutgoingFrame> frames, ISendCallback callback)
+        {
+            CheckSendable(frames);
+            var group = new SendGroup(frames, callback);
+            if (frames.Count == 0)
+            {
+                group.Complete();
+                return;
+            }
+            Add(group);
+            Flush();
+        }
+
+        private void CheckSendable(IReadOnlyList<OutgoingFrame> frames)
+        {
+            if (Volatile.Read(ref _state) != StateOpen || Handshake == null) throw new SocketIoNotConnectedException("The connection is closed.");
+            long limit = Handshake.MaxPayload;
+            if (limit <= 0) return;
+            bool base64 = _options.ForceBase64 || TransportName == EngineTransport.PollingName;
+            for (int i = 0; i < frames.Count; i++) // not foreach: no enumerator per send
+            {
+                long size = EnginePacketCodec.EncodedLength(frames[i], base64);
+                if (size > limit) throw new SocketIoPayloadTooLargeException(size, limit);
+            }
+        }
+
+        private void Add(SendGroup group)
+        {
             lock (_gate)
             {
                 if (Volatile.Read(ref _state) != StateOpen) throw new SocketIoNotConnectedException("The connection is closed.");
                 group.Node = _queue.AddLast(group);
             }
-            if (cancellationToken.CanBeCanceled) group.Registration = cancellationToken.Register(() => Withdraw(group));
-            Flush();
-            return group.Done.Task;
         }
 
         /// <summary>Client-initiated close: no reconnect, reason "io client disconnect". Lets queued frames and an
@@ -261,7 +286,7 @@ namespace SocketIo.Core.EngineIo
                         return;
                     }
                     transport = _transport;
-                    batch = TakeBatch(_queue, transport is PollingTransport ? (Handshake?.MaxPayload ?? 0) : -1, MaxPacketsPerPost);
+                    batch = TakeBatch(_queue, transport is PollingTransport ? (Handshake?.MaxPayload ?? 0) : -1, MaxPacketsPerPost, _batch);
                 }
                 try
                 {
@@ -288,6 +313,7 @@ namespace SocketIo.Core.EngineIo
                         if (group.Node?.List != null) _queue.Remove(group.Node);
                 }
                 foreach (var group in batch.Completed) group.Complete();
+                batch.Clear(); // the frames' buffers are not kept alive by the next idle period
             }
         }
 
@@ -295,9 +321,10 @@ namespace SocketIo.Core.EngineIo
         /// it. Polling: as engine.io-client does, packets while the payload stays within maxPayload (at least one), and
         /// at most <paramref name="maxPackets"/> packets (python-engineio's limit). A group may span two POSTs; nothing
         /// else comes between its frames.</summary>
-        internal static Batch TakeBatch(LinkedList<SendGroup> queue, long maxPayload, int maxPackets)
+        internal static Batch TakeBatch(LinkedList<SendGroup> queue, long maxPayload, int maxPackets, Batch? reuse = null)
         {
-            var batch = new Batch();
+            var batch = reuse ?? new Batch();
+            batch.Clear();
             long size = 0;
             for (var node = queue.First; node != null; node = node.Next)
             {
@@ -336,7 +363,7 @@ namespace SocketIo.Core.EngineIo
                 _queue.Remove(group.Node);
                 SignalIdle();
             }
-            group.Done.TrySetCanceled();
+            group.Cancel();
         }
 
         /// <summary>Under <see cref="_gate"/>: the writer loop ends.</summary>
@@ -510,7 +537,11 @@ namespace SocketIo.Core.EngineIo
         {
             lock (_gate)
             {
-                var pending = new List<SendGroup>(_queue);
+                // A group the writer has handed whole to a write is the writer's: it completes or fails it with that
+                // write's outcome (a close racing a finished write must not fail what the server already has).
+                var pending = new List<SendGroup>();
+                foreach (var group in _queue)
+                    if (group.Next < group.Frames.Count) pending.Add(group);
                 _queue.Clear();
                 var transport = _transport;
                 var probe = _probe;
@@ -583,10 +614,20 @@ namespace SocketIo.Core.EngineIo
 
         private static string Clip(string text) => text.Length <= 40 ? text : text.Substring(0, 40) + "...";
 
-        /// <summary>One SendAsync call: frames that go out together, in order.</summary>
+        /// <summary>One SendAsync or Send call: frames that go out together, in order.</summary>
         internal sealed class SendGroup
         {
-            public SendGroup(IReadOnlyList<OutgoingFrame> frames) => Frames = frames;
+            private readonly ISendCallback? _callback;
+            private int _settled;
+
+            public SendGroup(IReadOnlyList<OutgoingFrame> frames) : this(frames, null) { }
+
+            public SendGroup(IReadOnlyList<OutgoingFrame> frames, ISendCallback? callback)
+            {
+                Frames = frames;
+                _callback = callback;
+                if (callback == null) Done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
 
             public IReadOnlyList<OutgoingFrame> Frames { get; }
             /// <summary>Index of the first frame not yet handed to a write.</summary>
@@ -595,18 +636,30 @@ namespace SocketIo.Core.EngineIo
             public bool Started { get; set; }
             public LinkedListNode<SendGroup>? Node { get; set; }
             public CancellationTokenRegistration Registration { get; set; }
-            public TaskCompletionSource<bool> Done { get; } = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            /// <summary>SendAsync's task (null for a group with a callback).</summary>
+            public TaskCompletionSource<bool>? Done { get; }
 
             public void Complete()
             {
+                if (Interlocked.Exchange(ref _settled, 1) != 0) return;
                 Registration.Dispose();
-                Done.TrySetResult(true);
+                if (_callback != null) _callback.OnSent();
+                else Done!.TrySetResult(true);
             }
 
             public void Fail(Exception error)
             {
+                if (Interlocked.Exchange(ref _settled, 1) != 0) return;
                 Registration.Dispose();
-                Done.TrySetException(error);
+                if (_callback != null) _callback.OnSendFailed(error);
+                else Done!.TrySetException(error);
+            }
+
+            /// <summary>Withdrawn before anything of it was written (SendAsync's cancellation).</summary>
+            public void Cancel()
+            {
+                if (Interlocked.Exchange(ref _settled, 1) != 0) return;
+                Done?.TrySetCanceled();
             }
         }
 
@@ -618,6 +671,22 @@ namespace SocketIo.Core.EngineIo
             public List<SendGroup> Completed { get; } = new List<SendGroup>();
             /// <summary>A group this batch carries only the beginning of.</summary>
             public SendGroup? Partial { get; set; }
+
+            public void Clear()
+            {
+                Frames.Clear();
+                Completed.Clear();
+                Partial = null;
+            }
         }
+    }
+
+    /// <summary>Hears how an <see cref="EngineSocket.Send"/> ended: exactly one call, on the writer's thread (or the closing one). It
+    /// must not block: it runs inside the writer loop.</summary>
+    internal interface ISendCallback
+    {
+        void OnSent();
+
+        void OnSendFailed(Exception error);
     }
 }

@@ -16,13 +16,22 @@ namespace SocketIo.Core.Json
     {
         public const int MaxDepth = 64;
 
-        private readonly IOutgoingValueAdapter? _adapter;
+        private IOutgoingValueAdapter? _adapter;
         private readonly List<object> _path = new List<object>(); // the containers being written, for cycle detection
         private int _depth;
 
         public JsonValueWriter(IOutgoingValueAdapter? adapter) => _adapter = adapter;
 
         public List<byte[]> Attachments { get; } = new List<byte[]>();
+
+        /// <summary>Makes a writer that finished (or failed) usable for the next value, so encoders can keep one.</summary>
+        internal void Reset(IOutgoingValueAdapter? adapter)
+        {
+            _adapter = adapter;
+            _path.Clear();
+            _depth = 0;
+            Attachments.Clear();
+        }
 
         public void Write(Utf8JsonWriter writer, object? value)
         {
@@ -54,6 +63,24 @@ namespace SocketIo.Core.Json
 
             switch (value)
             {
+                case Dictionary<string, object?> map: // the common shape from C#: its struct enumerator allocates nothing
+                    Enter(value, isContainer: true);
+                    writer.WriteStartObject();
+                    foreach (var pair in map)
+                    {
+                        writer.WritePropertyName(pair.Key);
+                        Write(writer, pair.Value);
+                    }
+                    writer.WriteEndObject();
+                    Leave(isContainer: true);
+                    return;
+                case object?[] items: // likewise: no enumerator
+                    Enter(value, isContainer: true);
+                    writer.WriteStartArray();
+                    for (int i = 0; i < items.Length; i++) Write(writer, items[i]);
+                    writer.WriteEndArray();
+                    Leave(isContainer: true);
+                    return;
                 case IDictionary dictionary:
                     Enter(value, isContainer: true);
                     writer.WriteStartObject();
@@ -104,8 +131,8 @@ namespace SocketIo.Core.Json
 
         private void Enter(object container, bool isContainer)
         {
-            foreach (var outer in _path)
-                if (ReferenceEquals(outer, container))
+            for (int i = 0; i < _path.Count; i++)
+                if (ReferenceEquals(_path[i], container))
                     throw new SocketIoSerializationException(
                         $"The data contains a reference cycle (a '{container.GetType().Name}' contains itself); JSON cannot express it.");
             if (isContainer ? ++_depth > MaxDepth : _path.Count >= 3 * MaxDepth)

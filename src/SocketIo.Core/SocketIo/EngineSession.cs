@@ -17,11 +17,13 @@ namespace SocketIo.Core.SocketIo
     /// </summary>
     internal sealed class EngineSession
     {
-        /// <summary>Packets handed to the engine before waiting for them (it keeps their order and batches polling POSTs).</summary>
+        /// <summary>Packets handed to the engine and not yet reported back; more wait in this session's queue, so that a
+        /// session that ends gives them back to their namespace (re-buffered) instead of failing them.</summary>
         private const int MaxInFlight = 256;
 
         private readonly ConcurrentQueue<OutgoingPacket> _queue = new ConcurrentQueue<OutgoingPacket>();
         private int _pumping;
+        private int _inFlight; // handed to the engine, not yet reported back
         private volatile bool _opened;
         private volatile bool _failed;
 
@@ -69,17 +71,18 @@ namespace SocketIo.Core.SocketIo
             return true;
         }
 
-        /// <summary>Runs the pump that <see cref="EnqueueDeferred"/> reserved, on this thread until its first wait or its
-        /// first round of writes; the rest goes on in the thread pool. The caller's execution context does not flow in.</summary>
+        /// <summary>Runs the pump that <see cref="EnqueueDeferred"/> reserved, on this thread: it hands the queue to the
+        /// engine, whose writer then writes on this thread too until its first wait. The caller's execution context does
+        /// not flow into the writer.</summary>
         public void PumpInline()
         {
             if (ExecutionContext.IsFlowSuppressed())
             {
-                _ = PumpAsync(inline: true);
+                Pump(inline: true);
                 return;
             }
             var flow = ExecutionContext.SuppressFlow();
-            try { _ = PumpAsync(inline: true); }
+            try { Pump(inline: true); }
             finally { flow.Undo(); }
         }
 
@@ -96,16 +99,29 @@ namespace SocketIo.Core.SocketIo
                 ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
         }
 
-        private static readonly WaitCallback PumpCallback = state => _ = ((EngineSession)state!).PumpAsync(inline: false);
+        private static readonly WaitCallback PumpCallback = state => ((EngineSession)state!).Pump(inline: false);
 
-        private async Task PumpAsync(bool inline)
+        /// <summary>Packets an emitting thread hands over (and may write) for others before the pool takes over.</summary>
+        private const int InlineBudget = 64;
+
+        /// <summary>Hands queued packets to the engine (which keeps call order and batches), at most
+        /// <see cref="MaxInFlight"/> unsettled at a time; the engine reports each one back (<see cref="OnSent"/>,
+        /// <see cref="OnSendFailed"/>). Runs once at a time (<see cref="_pumping"/>).</summary>
+        private void Pump(bool inline)
         {
-            var inFlight = new List<KeyValuePair<OutgoingPacket, Task>>(MaxInFlight);
+            int budget = inline ? InlineBudget : int.MaxValue;
             while (true)
             {
-                // Hand over what is queued (the engine keeps call order and batches polling POSTs), then wait for it.
-                while (inFlight.Count < MaxInFlight && _queue.TryDequeue(out var packet))
+                while (_failed || Volatile.Read(ref _inFlight) < MaxInFlight)
                 {
+                    if (--budget < 0 && !_queue.IsEmpty)
+                    {
+                        // An emitting thread does not keep writing for others: the rest goes on in the pool (the pump
+                        // stays reserved, so the order holds).
+                        ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
+                        return;
+                    }
+                    if (!_queue.TryDequeue(out var packet)) break;
                     if (_failed || !Engine.IsOpen)
                     {
                         _failed = true;
@@ -119,57 +135,53 @@ namespace SocketIo.Core.SocketIo
                         packet.Owner.OnNotSent(packet, this);
                         continue;
                     }
-                    Task written;
+                    packet.WrittenBy = this;
+                    Interlocked.Increment(ref _inFlight);
                     try
                     {
-                        written = Engine.SendAsync(packet.Frames, CancellationToken.None);
+                        Engine.Send(packet.Frames, packet);
                     }
                     catch (SocketIoNotConnectedException)
                     {
                         // Refused before queuing: nothing of it was written, so it can go back to its namespace.
+                        Interlocked.Decrement(ref _inFlight);
                         _failed = true;
                         packet.Owner.OnNotSent(packet, this);
-                        continue;
                     }
                     catch (Exception e)
                     {
                         // Refused before anything was written (too large, not serializable): only this packet fails.
+                        Interlocked.Decrement(ref _inFlight);
                         packet.Owner.OnWriteFailed(packet, e);
-                        continue;
                     }
-                    inFlight.Add(new KeyValuePair<OutgoingPacket, Task>(packet, written));
                 }
-                foreach (var pair in inFlight)
-                {
-                    try
-                    {
-                        await pair.Value.ConfigureAwait(false);
-                    }
-                    catch (Exception e)
-                    {
-                        // Lost while the engine held it: it may or may not have reached the server (at most once).
-                        if (!(e is SocketIoPayloadTooLargeException || e is SocketIoSerializationException)) _failed = true;
-                        pair.Key.Owner.OnWriteFailed(pair.Key, e);
-                        continue;
-                    }
-                    pair.Key.Owner.OnWritten(pair.Key);
-                }
-                bool handedOver = inFlight.Count > 0;
-                inFlight.Clear();
-                if (handedOver && !inline) continue;
-                if (!handedOver || _queue.IsEmpty)
-                {
-                    Volatile.Write(ref _pumping, 0);
-                    if (_queue.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0) return;
-                }
-                if (inline)
-                {
-                    // Started on an emitting thread: one round only there; more work goes on in the pool (the pump stays
-                    // reserved, so the order holds).
-                    ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
-                    return;
-                }
+                Volatile.Write(ref _pumping, 0);
+                // Look again after letting go: a packet queued, or a slot freed, meanwhile found the pump still reserved.
+                if (_queue.IsEmpty || (Volatile.Read(ref _inFlight) >= MaxInFlight && !_failed)) return;
+                if (Interlocked.CompareExchange(ref _pumping, 1, 0) != 0) return;
             }
+        }
+
+        /// <summary>From the engine: the packet's frames were written.</summary>
+        internal void OnSent(OutgoingPacket packet)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            packet.Owner.OnWritten(packet);
+            ResumeIfWaiting();
+        }
+
+        /// <summary>From the engine: lost while the engine held it; it may or may not have reached the server (at most once).</summary>
+        internal void OnSendFailed(OutgoingPacket packet, Exception error)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            if (!(error is SocketIoPayloadTooLargeException || error is SocketIoSerializationException)) _failed = true;
+            packet.Owner.OnWriteFailed(packet, error);
+            ResumeIfWaiting();
+        }
+
+        private void ResumeIfWaiting()
+        {
+            if (!_queue.IsEmpty && Volatile.Read(ref _pumping) == 0) Schedule();
         }
     }
 
@@ -189,7 +201,7 @@ namespace SocketIo.Core.SocketIo
 
     /// <summary>One Socket.IO packet on its way out: an event (with or without ack id), or a control packet
     /// (CONNECT, DISCONNECT, ACK) that is never buffered.</summary>
-    internal sealed class OutgoingPacket
+    internal sealed class OutgoingPacket : ISendCallback
     {
         public OutgoingPacket(NamespaceSocket owner, IReadOnlyList<OutgoingFrame> frames, object?[]? eventArguments, long? ackId, bool isVolatile)
         {
@@ -219,12 +231,73 @@ namespace SocketIo.Core.SocketIo
         /// <summary>The session it was queued on.</summary>
         public EngineSession? Session { get; set; }
 
+        private static readonly Task<EmitOutcome>[] Outcomes =
+        {
+            Task.FromResult(EmitOutcome.Sent), Task.FromResult(EmitOutcome.Buffered),
+            Task.FromResult(EmitOutcome.Dropped), Task.FromResult(EmitOutcome.Queued),
+        };
+
+        // The outcome once known; a TaskCompletionSource only when someone waits before that (most emits are written
+        // before their caller looks, so most never need one).
+        private TaskCompletionSource<EmitOutcome>? _written;
+        private EmitOutcome _outcome;
+        private bool _done;
+
         /// <summary>Completes when the packet was written (Sent), went back to the buffer (Buffered), or will not be
         /// written (Dropped, with <see cref="Error"/> set when that is a failure). Never faults: nobody may be waiting.</summary>
-        public TaskCompletionSource<EmitOutcome> Written { get; } =
-            new TaskCompletionSource<EmitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task<EmitOutcome> Written
+        {
+            get
+            {
+                lock (this)
+                {
+                    if (_done) return Completed(_outcome);
+                    return (_written ??= new TaskCompletionSource<EmitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+            }
+        }
+
+        /// <summary>Sets the outcome of <see cref="Written"/> (the first call wins).</summary>
+        public void SetWritten(EmitOutcome outcome)
+        {
+            TaskCompletionSource<EmitOutcome>? waiter;
+            lock (this)
+            {
+                if (_done) return;
+                _done = true;
+                _outcome = outcome;
+                waiter = _written;
+            }
+            waiter?.TrySetResult(outcome);
+        }
+
+        /// <summary>A completed task with that outcome (cached: no allocation).</summary>
+        public static Task<EmitOutcome> Completed(EmitOutcome outcome)
+        {
+            int index = (int)outcome;
+            return index >= 0 && index < Outcomes.Length && Outcomes[index].Result == outcome ? Outcomes[index] : Task.FromResult(outcome);
+        }
 
         /// <summary>Why the packet could not be written, if it could not.</summary>
         public Exception? Error { get; set; }
+
+        /// <summary>The pooled buffer behind its text frame, if any: back to the pool once written, never earlier (a
+        /// packet that was not written may be sent later; one that failed is left to the GC, as the transport may
+        /// still have held it).</summary>
+        public byte[]? Rented { get; set; }
+
+        /// <summary>The session that handed it to its engine (which reports back through this packet).</summary>
+        public EngineSession? WrittenBy { get; set; }
+
+        void ISendCallback.OnSent() => WrittenBy!.OnSent(this);
+
+        void ISendCallback.OnSendFailed(Exception error) => WrittenBy!.OnSendFailed(this, error);
+
+        public void ReturnRented()
+        {
+            var rented = Rented;
+            Rented = null;
+            if (rented != null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }

@@ -204,26 +204,43 @@ namespace SocketIo.Core.SocketIo
         /// <summary>Emits an event without waiting for an acknowledgement; says whether it was sent, buffered, dropped
         /// (volatile) or queued (retries). Fails with <see cref="SocketIoNotConnectedException"/> once the socket is
         /// Disconnected (closed for good).</summary>
-        public async Task<EmitOutcome> EmitAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
+        public Task<EmitOutcome> EmitAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
         {
-            var all = WithName(eventName, arguments);
-            int retries = options.Retries ?? Retries;
-            if (retries > 0 && !options.Volatile)
+            // Not async: an emit the emitting thread wrote at once (the usual case) returns a cached completed task,
+            // without a state machine; failures still come back in the task, as from an async method.
+            OutgoingPacket packet;
+            try
             {
-                EnqueueRetry(eventName, all, retries, options.AckTimeout ?? AckTimeout, hasWaiter: false);
-                return EmitOutcome.Queued;
+                var all = WithName(eventName, arguments);
+                int retries = options.Retries ?? Retries;
+                if (retries > 0 && !options.Volatile)
+                {
+                    EnqueueRetry(eventName, all, retries, options.AckTimeout ?? AckTimeout, hasWaiter: false);
+                    return OutgoingPacket.Completed(EmitOutcome.Queued);
+                }
+                packet = EventPacket(all, null, options.Volatile);
+                var outcome = Submit(packet, null);
+                if (outcome != EmitOutcome.Sent) return OutgoingPacket.Completed(outcome);
             }
-            var packet = new OutgoingPacket(this, Encode(all, null), all, null, options.Volatile);
-            var outcome = Submit(packet, null);
-            if (outcome != EmitOutcome.Sent) return outcome;
-            outcome = await WithCancellation(packet.Written.Task, cancellationToken).ConfigureAwait(false);
+            catch (Exception e)
+            {
+                return Task.FromException<EmitOutcome>(e);
+            }
+            var written = packet.Written;
+            if (written.IsCompleted && packet.Error == null) return written;
+            return AwaitWrittenAsync(packet, written, cancellationToken);
+        }
+
+        private static async Task<EmitOutcome> AwaitWrittenAsync(OutgoingPacket packet, Task<EmitOutcome> written, CancellationToken cancellationToken)
+        {
+            var outcome = await WithCancellation(written, cancellationToken).ConfigureAwait(false);
             if (packet.Error != null) ExceptionDispatchInfo.Capture(packet.Error).Throw();
             return outcome;
         }
 
         /// <summary>Emits an event and waits for the server's acknowledgement; returns its arguments.</summary>
         public Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
-            EmitWithAckAsync(eventName, arguments, new EmitOptions { AckTimeout = timeout }, cancellationToken);
+            EmitWithAckAsync(eventName, arguments, timeout, null, false, cancellationToken);
 
         /// <summary>
         /// Emits an event and waits for the acknowledgement. The timeout runs from the emit, also while it is buffered
@@ -232,40 +249,50 @@ namespace SocketIo.Core.SocketIo
         /// re-sent on each timeout and after each reconnection until acknowledged or tried retries+1 times.
         /// Cancelling only stops waiting: the emit stands.
         /// </summary>
-        public async Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
-        {
-            var all = WithName(eventName, arguments);
-            var timeout = options.AckTimeout ?? AckTimeout;
-            int retries = options.Retries ?? Retries;
-            if (retries > 0 && !options.Volatile)
-            {
-                var entry = EnqueueRetry(eventName, all, retries, timeout, hasWaiter: true);
-                try
-                {
-                    return await WithCancellation(entry.Result.Task, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    // The emit stays queued (at least once); nobody waits for its outcome any more.
-                    _ = entry.Result.Task.ContinueWith(t => _ = t.Exception, CancellationToken.None,
-                        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                    throw;
-                }
-            }
+        public Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken) =>
+            EmitWithAckAsync(eventName, arguments, options.AckTimeout, options.Retries, options.Volatile, cancellationToken);
 
-            long id = Interlocked.Increment(ref _nextAckId) - 1; // socket.io-client counts from 0
-            var packet = new OutgoingPacket(this, Encode(all, id), all, id, options.Volatile);
-            var pending = new PendingAck(id, packet, eventName, timeout);
-            if (Submit(packet, pending) == EmitOutcome.Dropped)
-                throw new SocketIoNotConnectedException($"The volatile event '{eventName}' was dropped: namespace '{Namespace}' is not connected.");
-            pending.StartTimer(this);
+        private Task<object?[]> EmitWithAckAsync(string eventName, IReadOnlyList<object?> arguments, TimeSpan? ackTimeout, int? retryCount, bool isVolatile,
+            CancellationToken cancellationToken)
+        {
+            // Not async: the caller gets the acknowledgement's own task. Its completion runs no continuation on the
+            // receive loop (RunContinuationsAsynchronously: an awaiting caller resumes in the thread pool), but a
+            // synchronous waiter (Wait, AsyncWaitHandle: the cmdlets) is woken right there, without a pool hop.
             try
             {
-                return await WithCancellation(pending.Completion.Task, cancellationToken).ConfigureAwait(false);
+                var all = WithName(eventName, arguments);
+                var timeout = ackTimeout ?? AckTimeout;
+                int retries = retryCount ?? Retries;
+                if (retries > 0 && !isVolatile) return EmitWithRetriesAsync(eventName, all, retries, timeout, cancellationToken);
+
+                long id = Interlocked.Increment(ref _nextAckId) - 1; // socket.io-client counts from 0
+                var packet = EventPacket(all, id, isVolatile);
+                var pending = new PendingAck(id, packet, eventName, timeout);
+                if (Submit(packet, pending) == EmitOutcome.Dropped)
+                    throw new SocketIoNotConnectedException($"The volatile event '{eventName}' was dropped: namespace '{Namespace}' is not connected.");
+                pending.StartTimer(this);
+                // Cancelling only stops waiting: a late ACK for the forgotten id is ignored.
+                if (cancellationToken.CanBeCanceled) pending.CancelWith(this, cancellationToken);
+                return pending.Completion.Task;
+            }
+            catch (Exception e)
+            {
+                return Task.FromException<object?[]>(e);
+            }
+        }
+
+        private async Task<object?[]> EmitWithRetriesAsync(string eventName, object?[] all, int retries, TimeSpan? timeout, CancellationToken cancellationToken)
+        {
+            var entry = EnqueueRetry(eventName, all, retries, timeout, hasWaiter: true);
+            try
+            {
+                return await WithCancellation(entry.Result.Task, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                ForgetAck(pending); // a late ACK for a forgotten id is ignored
+                // The emit stays queued (at least once); nobody waits for its outcome any more.
+                _ = entry.Result.Task.ContinueWith(t => _ = t.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 throw;
             }
         }
@@ -290,7 +317,7 @@ namespace SocketIo.Core.SocketIo
                 work = CloseLocked(DisconnectReasons.IoClientDisconnect);
             }
             if (goodbye != null)
-                await Task.WhenAny(goodbye.Written.Task, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+                await Task.WhenAny(goodbye.Written, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
             Finish(work, raiseDisconnect: true, details: null);
             if (work != null) await _manager.OnSocketLeftAsync().ConfigureAwait(false);
             connecting?.TrySetException(new SocketIoConnectFailedException(
@@ -452,15 +479,19 @@ namespace SocketIo.Core.SocketIo
             if (packet.EventArguments is object?[] all)
             {
                 Interlocked.Increment(ref _eventsSent);
-                if (EventSent != null)
-                {
-                    var arguments = new object?[all.Length - 1];
-                    Array.Copy(all, 1, arguments, 0, arguments.Length);
-                    var sent = new OutgoingEvent((string)all[0]!, Namespace, arguments, packet.AckId, DateTime.UtcNow);
-                    _manager.Dispatcher.Post(() => EventSent?.Invoke(sent));
-                }
+                if (EventSent != null) RaiseEventSent(all, packet.AckId);
             }
-            packet.Written.TrySetResult(EmitOutcome.Sent);
+            packet.SetWritten(EmitOutcome.Sent);
+            packet.ReturnRented(); // written once and for all: nothing reads its frames any more
+        }
+
+        // Its own method: the closure would otherwise be allocated on every OnWritten, listener or not.
+        private void RaiseEventSent(object?[] all, long? ackId)
+        {
+            var arguments = new object?[all.Length - 1];
+            Array.Copy(all, 1, arguments, 0, arguments.Length);
+            var sent = new OutgoingEvent((string)all[0]!, Namespace, arguments, ackId, DateTime.UtcNow);
+            _manager.Dispatcher.Post(() => EventSent?.Invoke(sent));
         }
 
         internal void OnWriteFailed(OutgoingPacket packet, Exception error)
@@ -477,7 +508,7 @@ namespace SocketIo.Core.SocketIo
                 if (!packet.IsControl && packet.Retry == null) Interlocked.Increment(ref _emitsDiscarded);
             }
             packet.Error = error;
-            packet.Written.TrySetResult(EmitOutcome.Dropped);
+            packet.SetWritten(EmitOutcome.Dropped);
             if (pending != null) CompleteAck(pending, error, null);
         }
 
@@ -528,7 +559,7 @@ namespace SocketIo.Core.SocketIo
                     outcome = EmitOutcome.Buffered;
                 }
             }
-            packet.Written.TrySetResult(outcome);
+            packet.SetWritten(outcome);
             if (pending != null) CompleteAck(pending, failure, null);
         }
 
@@ -714,7 +745,7 @@ namespace SocketIo.Core.SocketIo
                 packet.Session = _session;
                 if (!_session.Enqueue(packet)) throw new SocketIoNotConnectedException($"Namespace '{Namespace}' lost its connection.");
             }
-            await packet.Written.Task.ConfigureAwait(false);
+            await packet.Written.ConfigureAwait(false);
             if (packet.Error != null) ExceptionDispatchInfo.Capture(packet.Error).Throw();
         }
 
@@ -839,13 +870,14 @@ namespace SocketIo.Core.SocketIo
             else pending.Completion.TrySetResult(result!);
         }
 
-        private void ForgetAck(PendingAck pending)
+        /// <summary>The caller stopped waiting: the id is forgotten and the wait ends cancelled.</summary>
+        internal void ForgetAck(PendingAck pending, CancellationToken cancellationToken)
         {
             lock (_gate)
             {
                 if (_pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending)) _pendingAcks.Remove(pending.Id);
             }
-            pending.TryFinish();
+            if (pending.TryFinish()) pending.Completion.TrySetCanceled(cancellationToken);
         }
 
         /// <summary>socket.io-client's _clearAcks: the acknowledgements whose packet was written (not those still buffered
@@ -895,7 +927,7 @@ namespace SocketIo.Core.SocketIo
                 if (entry.HasWaiter) entry.Result.TrySetException(new SocketIoNotConnectedException($"The socket disconnected ({work.Reason}) before '{entry.EventName}' was acknowledged."));
                 else entry.Result.TrySetResult(Array.Empty<object?>());
             }
-            foreach (var packet in work.Discarded) packet.Written.TrySetResult(EmitOutcome.Dropped);
+            foreach (var packet in work.Discarded) packet.SetWritten(EmitOutcome.Dropped);
             if (raiseDisconnect && work.WasConnected) RaiseDisconnect(work.Reason, details, willReconnect: false);
         }
 
@@ -903,6 +935,16 @@ namespace SocketIo.Core.SocketIo
         {
             if (Disconnected != null) _manager.Dispatcher.Post(() => Disconnected?.Invoke(reason, details));
             RaiseLifecycle(new LifecycleEvent(LifecycleEventNames.Disconnect, Namespace) { Reason = reason, Details = details, WillReconnect = willReconnect });
+        }
+
+        /// <summary>An emit sent at most once: with the default parser its text frame is a pooled buffer, returned
+        /// once written (retry-queue emits, sent again on each try, use <see cref="Encode"/>).</summary>
+        private OutgoingPacket EventPacket(object?[] all, long? ackId, bool isVolatile)
+        {
+            if (!ReferenceEquals(_manager.Options.Parser, DefaultSioParser.Instance))
+                return new OutgoingPacket(this, Encode(all, ackId), all, ackId, isVolatile);
+            var frames = SioPacketEncoder.EncodeEventPooled(Namespace, ackId, all, _manager.Options.ValueAdapter);
+            return new OutgoingPacket(this, frames, all, ackId, isVolatile) { Rented = frames[0].Bytes.Array };
         }
 
         private IReadOnlyList<OutgoingFrame> Encode(object?[] all, long? ackId) =>
@@ -951,6 +993,9 @@ namespace SocketIo.Core.SocketIo
     {
         private readonly object _gate = new object();
         private Timer? _timer;
+        private static readonly TimerCallback OnTimer = state => ((PendingAck)state!).TimedOut();
+        private CancellationTokenRegistration _registration;
+        private NamespaceSocket? _owner;
         private bool _finished;
 
         public PendingAck(long id, OutgoingPacket packet, string eventName, TimeSpan? timeout)
@@ -970,27 +1015,49 @@ namespace SocketIo.Core.SocketIo
         public TaskCompletionSource<object?[]> Completion { get; } =
             new TaskCompletionSource<object?[]>(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Ends the wait (cancelled) when the token is cancelled first; runs at once when it is already.</summary>
+        public void CancelWith(NamespaceSocket owner, CancellationToken cancellationToken)
+        {
+            var registration = cancellationToken.Register(state => owner.ForgetAck((PendingAck)state!, cancellationToken), this);
+            lock (_gate)
+            {
+                if (!_finished)
+                {
+                    _registration = registration;
+                    return;
+                }
+            }
+            registration.Dispose(); // finished meanwhile (or cancelled already): nothing left to watch
+        }
+
         public void StartTimer(NamespaceSocket owner)
         {
             if (!(Timeout is TimeSpan timeout) || timeout == System.Threading.Timeout.InfiniteTimeSpan) return;
             lock (_gate)
             {
                 if (_finished || _timer != null) return;
-                _timer = new Timer(state => owner.OnAckTimeout((PendingAck)state!), this, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout,
-                    System.Threading.Timeout.InfiniteTimeSpan);
+                _owner = owner;
+                _timer = new Timer(OnTimer, this, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, System.Threading.Timeout.InfiniteTimeSpan);
             }
         }
+
+        private void TimedOut() => _owner?.OnAckTimeout(this);
 
         /// <returns>true for the one caller that may complete it.</returns>
         public bool TryFinish()
         {
+            CancellationTokenRegistration registration;
             lock (_gate)
             {
                 if (_finished) return false;
                 _finished = true;
                 _timer?.Dispose();
-                return true;
+                registration = _registration;
+                _registration = default;
             }
+            // Outside the lock: disposing waits for a cancellation callback in progress, which takes this lock.
+            registration.Dispose();
+            return true;
         }
     }
 

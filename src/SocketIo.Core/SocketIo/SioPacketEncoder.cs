@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
@@ -35,29 +36,41 @@ namespace SocketIo.Core.SocketIo
 
         /// <param name="arguments">For an event, the event name first.</param>
         public static List<OutgoingFrame> EncodeEvent(string nsp, long? ackId, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter = null) =>
-            EncodeArray(SioPacketType.Event, nsp, ackId, arguments, adapter);
+            new List<OutgoingFrame>(EncodeArray(SioPacketType.Event, nsp, ackId, arguments, adapter));
 
         public static List<OutgoingFrame> EncodeAck(string nsp, long ackId, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter = null) =>
-            EncodeArray(SioPacketType.Ack, nsp, ackId, arguments, adapter);
+            new List<OutgoingFrame>(EncodeArray(SioPacketType.Ack, nsp, ackId, arguments, adapter));
 
-        private static List<OutgoingFrame> EncodeArray(SioPacketType type, string nsp, long? id, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter)
+        /// <summary>An event whose text frame is a buffer rented from <see cref="ArrayPool{T}.Shared"/> (a segment of it):
+        /// the caller returns <c>frames[0].Bytes.Array</c> once the frame was written and nothing reads it any more.</summary>
+        internal static OutgoingFrame[] EncodeEventPooled(string nsp, long? ackId, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter)
         {
-            // The JSON goes to a per-thread buffer and writer; the frame is then one exact array: header + JSON.
+            return EncodeArray(SioPacketType.Event, nsp, ackId, arguments, adapter, pooled: true);
+        }
+
+        private static OutgoingFrame[] EncodeArray(SioPacketType type, string nsp, long? id, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter, bool pooled = false)
+        {
+            // The JSON goes to a per-thread buffer and writer; the frame is then one array (exact, or pooled): header + JSON.
             var scratch = EncodeScratch.Take();
-            var values = new JsonValueWriter(adapter);
+            var values = scratch.Values;
+            values.Reset(adapter);
             values.Write(scratch.Writer, arguments);
             scratch.Writer.Flush();
             var attachments = values.Attachments;
             if (attachments.Count > MaxAttachments)
             {
+                int count = attachments.Count;
+                values.Reset(null);
                 EncodeScratch.Give(scratch);
-                throw new SocketIoTooManyAttachmentsException(attachments.Count, MaxAttachments);
+                throw new SocketIoTooManyAttachmentsException(count, MaxAttachments);
             }
             if (attachments.Count > 0) type = type == SioPacketType.Event ? SioPacketType.BinaryEvent : SioPacketType.BinaryAck;
-            var frame = Frame(type, nsp, id, attachments.Count, scratch.Buffer.WrittenSpan);
+            var frame = Frame(type, nsp, id, attachments.Count, scratch.Buffer.WrittenSpan, pooled);
+            var frames = new OutgoingFrame[1 + attachments.Count];
+            frames[0] = frame;
+            for (int i = 0; i < attachments.Count; i++) frames[i + 1] = new OutgoingFrame(new ArraySegment<byte>(attachments[i]), isBinary: true);
+            values.Reset(null); // the scratch must not keep the caller's arrays alive
             EncodeScratch.Give(scratch);
-            var frames = new List<OutgoingFrame>(1 + attachments.Count) { frame };
-            foreach (var attachment in attachments) frames.Add(new OutgoingFrame(new ArraySegment<byte>(attachment), isBinary: true));
             return frames;
         }
 
@@ -77,13 +90,13 @@ namespace SocketIo.Core.SocketIo
         private static OutgoingFrame Frame(SioPacketType type, string nsp, long? id, int attachments, byte[]? json) =>
             Frame(type, nsp, id, attachments, json == null ? ReadOnlySpan<byte>.Empty : json);
 
-        private static OutgoingFrame Frame(SioPacketType type, string nsp, long? id, int attachments, ReadOnlySpan<byte> json)
+        private static OutgoingFrame Frame(SioPacketType type, string nsp, long? id, int attachments, ReadOnlySpan<byte> json, bool pooled = false)
         {
             bool binary = type == SioPacketType.BinaryEvent || type == SioPacketType.BinaryAck;
             bool root = nsp == "/";
             int nspBytes = root ? 0 : Encoding.UTF8.GetByteCount(nsp);
             int length = 2 + (binary ? Digits(attachments) + 1 : 0) + (root ? 0 : nspBytes + 1) + (id != null ? Digits(id.Value) : 0) + json.Length;
-            var bytes = new byte[length];
+            var bytes = pooled ? ArrayPool<byte>.Shared.Rent(length) : new byte[length];
             int position = 0;
             bytes[position++] = (byte)'4';
             bytes[position++] = (byte)('0' + (int)type);
@@ -99,7 +112,7 @@ namespace SocketIo.Core.SocketIo
             }
             if (id != null) position = WriteDigits(bytes, position, id.Value);
             json.CopyTo(new Span<byte>(bytes, position, json.Length));
-            return new OutgoingFrame(new ArraySegment<byte>(bytes), isBinary: false);
+            return new OutgoingFrame(new ArraySegment<byte>(bytes, 0, length), isBinary: false);
         }
 
         private static int Digits(long value)
@@ -138,6 +151,8 @@ namespace SocketIo.Core.SocketIo
                 Buffer = new ByteBufferWriter(512);
                 Writer = new Utf8JsonWriter(Buffer, WriterOptions);
             }
+
+            public JsonValueWriter Values { get; } = new JsonValueWriter(null);
 
             public ByteBufferWriter Buffer { get; }
             public Utf8JsonWriter Writer { get; }
