@@ -45,25 +45,34 @@ namespace SocketIo.Core.EngineIo
             return new OutgoingFrame(new ArraySegment<byte>(bytes), isBinary: false);
         }
 
-        /// <summary>Splits a polling payload (text with <c>\x1e</c> separators, <c>b</c>+base64 for binary).</summary>
+        /// <summary>Splits a polling payload (text with <c>\x1e</c> separators, <c>b</c>+base64 for binary). The text
+        /// packets share one UTF-8 buffer: no string or array per packet.</summary>
         public static List<EnginePacket> DecodePayload(string payload)
         {
             var packets = new List<EnginePacket>();
-            foreach (var record in payload.Split(RecordSeparator))
+            var utf8 = new byte[Encoding.UTF8.GetByteCount(payload)];
+            int written = 0;
+            int start = 0;
+            while (true)
             {
-                if (record.Length > 0 && record[0] == 'b')
+                int end = payload.IndexOf(RecordSeparator, start);
+                int length = (end < 0 ? payload.Length : end) - start;
+                if (length > 0 && payload[start] == 'b')
                 {
                     byte[] bytes;
-                    try { bytes = Convert.FromBase64String(record.Substring(1)); }
+                    try { bytes = Convert.FromBase64String(payload.Substring(start + 1, length - 1)); }
                     catch (FormatException e) { throw new SocketIoProtocolException("Invalid base64 in a polling payload.", e); }
                     packets.Add(DecodeBinary(bytes));
                 }
                 else
                 {
-                    packets.Add(DecodeText(Encoding.UTF8.GetBytes(record)));
+                    int count = Encoding.UTF8.GetBytes(payload, start, length, utf8, written);
+                    packets.Add(DecodeText(new ReadOnlyMemory<byte>(utf8, written, count)));
+                    written += count;
                 }
+                if (end < 0) return packets;
+                start = end + 1;
             }
-            return packets;
         }
 
         /// <summary>Joins frames into one polling payload: text frames as they are, binary ones as b+base64.</summary>

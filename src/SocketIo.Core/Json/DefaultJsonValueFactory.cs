@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Specialized;
 
@@ -8,13 +9,33 @@ namespace SocketIo.Core.Json
     {
         public static readonly DefaultJsonValueFactory Instance = new DefaultJsonValueFactory();
 
+        // Pairwise comparison is cheaper than a second hash lookup per key up to here (names are mostly the same instances).
+        private const int MaxPairwiseCheck = 16;
+
         public object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties)
         {
             var result = new OrderedDictionary(properties.Count);
+            if (properties.Count <= MaxPairwiseCheck && !HasDuplicateKeys(properties))
+            {
+                // Add hashes each key once; the indexer looks it up first and then adds it.
+                for (int i = 0; i < properties.Count; i++) result.Add(properties[i].Key, properties[i].Value);
+                return result;
+            }
             foreach (var property in properties) result[property.Key] = property.Value; // duplicate keys: last one wins, as in JSON.parse
             return result;
         }
 
         public object CreateArray(object?[] items) => items;
+
+        private static bool HasDuplicateKeys(IReadOnlyList<KeyValuePair<string, object?>> properties)
+        {
+            for (int i = 1; i < properties.Count; i++)
+            {
+                var key = properties[i].Key;
+                for (int j = 0; j < i; j++)
+                    if (string.Equals(key, properties[j].Key, StringComparison.Ordinal)) return true;
+            }
+            return false;
+        }
     }
 }

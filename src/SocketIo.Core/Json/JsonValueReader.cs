@@ -39,7 +39,17 @@ namespace SocketIo.Core.Json
         }
 
         /// <summary>Reads a JSON array into object?[] (its items through the factory); anything else is a protocol error.</summary>
-        public static object?[] ReadArray(ReadOnlySpan<byte> utf8, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments = null)
+        public static object?[] ReadArray(ReadOnlySpan<byte> utf8, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments = null) =>
+            ReadTopArray(utf8, factory, attachments, splitFirst: false, out _, out _);
+
+        /// <summary>Reads an event's array: its first item (the name: short names are the same instance every time) apart
+        /// from the rest, so the caller gets the arguments without copying them again.</summary>
+        internal static object?[] ReadEvent(ReadOnlySpan<byte> utf8, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments,
+            out bool empty, out object? first) =>
+            ReadTopArray(utf8, factory, attachments, splitFirst: true, out empty, out first);
+
+        private static object?[] ReadTopArray(ReadOnlySpan<byte> utf8, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments,
+            bool splitFirst, out bool empty, out object? first)
         {
             var reader = new Utf8JsonReader(utf8, Options);
             var scratch = Scratch.Take();
@@ -47,7 +57,7 @@ namespace SocketIo.Core.Json
             {
                 if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
                     throw new SocketIoProtocolException("Expected a JSON array.");
-                var items = ReadItems(ref reader, factory, attachments, scratch, cacheFirstString: true);
+                var items = ReadItems(ref reader, factory, attachments, scratch, cacheFirstString: true, splitFirst, out empty, out first);
                 if (reader.Read()) throw new SocketIoProtocolException("Unexpected data after the JSON array.");
                 Scratch.Give(scratch); // not after a failure: its lists may still hold values
                 return items;
@@ -68,7 +78,7 @@ namespace SocketIo.Core.Json
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject: return ReadObject(ref reader, factory, attachments, scratch);
-                case JsonTokenType.StartArray: return factory.CreateArray(ReadItems(ref reader, factory, attachments, scratch, cacheFirstString: false));
+                case JsonTokenType.StartArray: return factory.CreateArray(ReadItems(ref reader, factory, attachments, scratch, cacheFirstString: false, splitFirst: false, out _, out _));
                 case JsonTokenType.String: return reader.GetString();
                 case JsonTokenType.Number: return ReadNumber(ref reader);
                 case JsonTokenType.True: return true;
@@ -80,8 +90,12 @@ namespace SocketIo.Core.Json
 
         private static object ReadNumber(ref Utf8JsonReader reader)
         {
-            if (reader.TryGetInt32(out int i)) return i;
-            if (reader.TryGetInt64(out long l)) return l;
+            // A fraction or an exponent never fits an integer: skip the two attempts that would fail (timestamps).
+            if (reader.ValueSpan.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0)
+            {
+                if (reader.TryGetInt32(out int i)) return i;
+                if (reader.TryGetInt64(out long l)) return l;
+            }
             if (reader.TryGetDouble(out double d)) return d;
             // Beyond double's range (1e999): JSON.parse gives ±Infinity, and so does this, on every runtime.
             return reader.ValueSpan[0] == (byte)'-' ? double.NegativeInfinity : double.PositiveInfinity;
@@ -90,7 +104,7 @@ namespace SocketIo.Core.Json
         // The lists are per thread and per depth (one array or object is read at each depth at a time), so reading
         // allocates only the results; a list is handed to the factory only for the call (IJsonValueFactory says so).
         private static object?[] ReadItems(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments,
-            Scratch scratch, bool cacheFirstString)
+            Scratch scratch, bool cacheFirstString, bool splitFirst, out bool empty, out object? first)
         {
             var items = scratch.ItemsAt(reader.CurrentDepth);
             if (cacheFirstString && reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -105,7 +119,11 @@ namespace SocketIo.Core.Json
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     items.Add(ReadValue(ref reader, factory, attachments, scratch));
             }
-            var result = items.Count == 0 ? Array.Empty<object?>() : items.ToArray();
+            empty = items.Count == 0;
+            first = empty ? null : items[0];
+            int skip = splitFirst && !empty ? 1 : 0;
+            var result = items.Count == skip ? Array.Empty<object?>() : new object?[items.Count - skip];
+            items.CopyTo(skip, result, 0, result.Length);
             items.Clear();
             return result;
         }

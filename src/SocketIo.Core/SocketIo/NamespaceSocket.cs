@@ -708,11 +708,22 @@ namespace SocketIo.Core.SocketIo
 
         private void OnEvent(SioPacket packet, DateTime receivedAt)
         {
-            var all = packet.Arguments!;
-            var arguments = new object?[all.Length - 1];
-            Array.Copy(all, 1, arguments, 0, arguments.Length);
+            string name;
+            object?[] arguments;
+            if (packet.EventName != null)
+            {
+                name = packet.EventName;
+                arguments = packet.EventArguments!; // the decoder split the name off already: no copy
+            }
+            else
+            {
+                var all = packet.Arguments!;
+                name = (string)all[0]!;
+                arguments = new object?[all.Length - 1];
+                Array.Copy(all, 1, arguments, 0, arguments.Length);
+            }
             string? offset = null;
-            if (packet.Id == null && all.Length > 1 && all[all.Length - 1] is string last)
+            if (packet.Id == null && arguments.Length > 0 && arguments[arguments.Length - 1] is string last)
             {
                 lock (_gate)
                 {
@@ -724,7 +735,7 @@ namespace SocketIo.Core.SocketIo
                     }
                 }
             }
-            var incoming = new IncomingEvent((string)all[0]!, Namespace, arguments, receivedAt, packet.Id,
+            var incoming = new IncomingEvent(name, Namespace, arguments, receivedAt, packet.Id,
                 packet.Id == null ? null : SendAckAsync)
             {
                 Offset = offset,

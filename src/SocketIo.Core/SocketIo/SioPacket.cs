@@ -1,3 +1,5 @@
+using System;
+
 namespace SocketIo.Core.SocketIo
 {
     public enum SioPacketType : byte
@@ -25,8 +27,42 @@ namespace SocketIo.Core.SocketIo
         public string Namespace { get; }
         public long? Id { get; }
 
+        private object?[]? _arguments;
+
         /// <summary>EVENT/ACK: the JSON array's items (for an event, item 0 is its name).</summary>
-        public object?[]? Arguments { get; set; }
+        public object?[]? Arguments
+        {
+            get
+            {
+                if (_arguments == null && EventName != null)
+                {
+                    // Built only for a caller that asks: the receive path reads EventName and EventArguments.
+                    var all = new object?[EventArguments!.Length + 1];
+                    all[0] = EventName;
+                    Array.Copy(EventArguments, 0, all, 1, EventArguments.Length);
+                    _arguments = all;
+                }
+                return _arguments;
+            }
+            set
+            {
+                _arguments = value;
+                EventName = null;
+                EventArguments = null;
+            }
+        }
+
+        /// <summary>An event decoded by <see cref="SioPacketDecoder"/>: its name and its arguments without the name,
+        /// so the event the user gets needs no second array.</summary>
+        internal string? EventName { get; private set; }
+        internal object?[]? EventArguments { get; private set; }
+
+        internal void SetEvent(string name, object?[] arguments)
+        {
+            _arguments = null;
+            EventName = name;
+            EventArguments = arguments;
+        }
 
         /// <summary>CONNECT: the reply object; CONNECT_ERROR: its data; DISCONNECT: a payload some servers add.</summary>
         public object? Payload { get; set; }

@@ -17,6 +17,8 @@ namespace SocketIo.Core.SocketIo
     {
         private readonly IJsonValueFactory _factory;
         private Pending? _pending;
+        private byte[]? _lastNspBytes;
+        private string? _lastNsp;
 
         public SioPacketDecoder(IJsonValueFactory factory, int maxAttachments = 10)
         {
@@ -60,7 +62,7 @@ namespace SocketIo.Core.SocketIo
             {
                 int start = position;
                 while (position < text.Length && text[position] != ',') position++;
-                nsp = Encoding.UTF8.GetString(text.Slice(start, position - start).ToArray());
+                nsp = NamespaceOf(text.Slice(start, position - start));
                 if (position < text.Length) position++; // ','
             }
 
@@ -125,8 +127,9 @@ namespace SocketIo.Core.SocketIo
                     break;
                 case SioPacketType.Event:
                 case SioPacketType.BinaryEvent:
-                    packet.Arguments = JsonValueReader.ReadArray(json, _factory, attachments);
-                    ValidateEvent(packet.Arguments);
+                    var arguments = JsonValueReader.ReadEvent(json, _factory, attachments, out bool empty, out object? first);
+                    if (empty) throw new SocketIoProtocolException("An EVENT packet with an empty array.");
+                    packet.SetEvent(EventName(first), arguments);
                     break;
                 default:
                     packet.Arguments = JsonValueReader.ReadArray(json, _factory, attachments);
@@ -135,17 +138,15 @@ namespace SocketIo.Core.SocketIo
             }
         }
 
-        private static void ValidateEvent(object?[] arguments)
+        private static string EventName(object? first)
         {
-            if (arguments.Length == 0) throw new SocketIoProtocolException("An EVENT packet with an empty array.");
-            switch (arguments[0])
+            switch (first)
             {
                 case string name:
                     if (ReservedEventNames.Contains(name)) throw new SocketIoProtocolException($"The server sent the reserved event name '{name}'.");
-                    break;
+                    return name;
                 case int or long or double:
-                    arguments[0] = Convert.ToString(arguments[0], CultureInfo.InvariantCulture); // node accepts numeric names
-                    break;
+                    return Convert.ToString(first, CultureInfo.InvariantCulture); // node accepts numeric names
                 default:
                     throw new SocketIoProtocolException("An EVENT packet whose first element is not an event name.");
             }
@@ -189,6 +190,16 @@ namespace SocketIo.Core.SocketIo
 
         private static string? GetString(JsonElement root, string name) =>
             root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        /// <summary>The namespace's string, the same instance as the last packet's when the bytes are the same.</summary>
+        private string NamespaceOf(ReadOnlySpan<byte> bytes)
+        {
+            if (_lastNspBytes != null && bytes.SequenceEqual(_lastNspBytes)) return _lastNsp!;
+            var nsp = Encoding.UTF8.GetString(bytes.ToArray());
+            _lastNspBytes = bytes.ToArray();
+            _lastNsp = nsp;
+            return nsp;
+        }
 
         private static bool IsDigit(byte b) => b >= '0' && b <= '9';
 

@@ -22,6 +22,9 @@ namespace SocketIo.Core.SocketIo
     {
         private readonly object _gate = new object();
         private readonly Dictionary<string, NamespaceSocket> _sockets = new Dictionary<string, NamespaceSocket>(StringComparer.Ordinal);
+        // The last namespace a packet went to: most connections use one, and the receive loop then takes no lock per packet.
+        // Written only under _gate (cleared on every change of _sockets), so it never outlives the entry it came from.
+        private volatile NamespaceSocket? _lastRoute;
         private readonly SemaphoreSlim _openLock = new SemaphoreSlim(1, 1);
         private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
         private readonly IReconnectPolicy _policy;
@@ -84,6 +87,7 @@ namespace SocketIo.Core.SocketIo
                 {
                     socket = new NamespaceSocket(this, nsp);
                     _sockets.Add(nsp, socket);
+                    _lastRoute = null;
                 }
                 return socket;
             }
@@ -114,6 +118,7 @@ namespace SocketIo.Core.SocketIo
                 }
                 socket = new NamespaceSocket(this, nsp);
                 _sockets[nsp] = socket;
+                _lastRoute = null;
                 return true;
             }
         }
@@ -146,6 +151,7 @@ namespace SocketIo.Core.SocketIo
                         throw new InvalidOperationException($"Namespace '{socket.Namespace}' is already in use on this manager.");
                 }
                 _sockets[socket.Namespace] = socket;
+                _lastRoute = null;
             }
         }
 
@@ -261,8 +267,15 @@ namespace SocketIo.Core.SocketIo
             var receivedAt = DateTime.UtcNow;
             var decoded = packet.IsBinary ? session.Decoder.DecodeBinary(packet.Data) : session.Decoder.DecodeText(packet.Data.Span);
             if (decoded == null) return;
-            NamespaceSocket? socket;
-            lock (_gate) _sockets.TryGetValue(decoded.Namespace, out socket);
+            var socket = _lastRoute;
+            if (socket == null || !string.Equals(socket.Namespace, decoded.Namespace, StringComparison.Ordinal))
+            {
+                lock (_gate)
+                {
+                    _sockets.TryGetValue(decoded.Namespace, out socket);
+                    _lastRoute = socket;
+                }
+            }
             socket?.OnPacket(decoded, receivedAt, session); // packets for a namespace we did not open are ignored
         }
 
