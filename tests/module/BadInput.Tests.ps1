@@ -159,7 +159,10 @@ Describe 'Bad input at the cmdlet level' {
     }
 
     It 'a message from the server over -MaximumMessageSize closes that connection with "parse error"' {
-        $limited = Connect-SocketIo $server.Uri -MaximumMessageSize 1024 -NoReconnect -ForceNew
+        # WebSocket only: on polling the echo can close the session (parse error) before the POST that carried the emit
+        # has its 200, and the send then honestly reports the connection lost. The polling limit is covered in xUnit
+        # (IncomingLimitTests).
+        $limited = Connect-SocketIo $server.Uri -MaximumMessageSize 1024 -NoReconnect -ForceNew -Transport WebSocket
         try {
             Send-SocketIoEvent $limited echo-ack -Data ('y' * 500) -Ack | Should -Be ('y' * 500)
             Send-SocketIoEvent $limited echo -Data ('y' * 5000)   # the server echoes 5000+ bytes back
@@ -173,7 +176,7 @@ Describe 'Bad input at the cmdlet level' {
     }
 
     It 'a packet from the server with more attachments than -MaximumAttachmentCount closes that connection with "parse error"' {
-        $strict = Connect-SocketIo $server.Uri -MaximumAttachmentCount 1 -NoReconnect -ForceNew
+        $strict = Connect-SocketIo $server.Uri -MaximumAttachmentCount 1 -NoReconnect -ForceNew -Transport WebSocket  # see above
         try {
             Send-SocketIoEvent $strict binary   # the server answers with two attachments in one packet
             Wait-Until { $strict.State -eq 'Disconnected' } | Should -BeTrue
