@@ -175,8 +175,12 @@ namespace SocketIo.Bench
             var (manager, socket) = await ConnectAsync(("scenario", "sink"));
             string pad = Padding(_settings.Size > 0 ? _settings.Size : 64);
             var phase = Phase.Start();
+            // As node's `socket.emit` in a loop: each emit is queued in order and not awaited one by one (a user who
+            // awaits each waits for its write, one batch per emit); the ack'd flush behind them says all arrived.
+            Task last = Task.CompletedTask;
             for (int i = 0; i < n; i++)
-                await socket.EmitAsync("s", new object?[] { Payload(i, pad) }, CancellationToken.None);
+                last = socket.EmitAsync("s", new object?[] { Payload(i, pad) }, CancellationToken.None);
+            await last;
             var reply = await socket.EmitWithAckAsync("flush", Array.Empty<object?>(), TimeSpan.FromSeconds(_settings.TimeoutSec), CancellationToken.None);
             long received = Convert.ToInt64(reply[0], CultureInfo.InvariantCulture);
             if (measure)
