@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SocketIo.Core.SocketIo
+{
+    public sealed partial class SocketIoManager
+    {
+        // ---- the namespaces on this manager ----
+
+        /// <summary>The namespace socket for <paramref name="nsp"/>, created on first use (socket.io-client's io.socket()).</summary>
+        public NamespaceSocket Socket(string nsp)
+        {
+            ValidateNamespace(nsp);
+            lock (_gate)
+            {
+                if (!_sockets.TryGetValue(nsp, out var socket))
+                {
+                    socket = new NamespaceSocket(this, nsp);
+                    _sockets.Add(nsp, socket);
+                    _lastRoute = null;
+                }
+                return socket;
+            }
+        }
+
+        /// <summary>A new socket for <paramref name="nsp"/> unless the namespace is in use here (joined, joining or
+        /// reconnecting, or handed out and not connected yet): then socket.io-client uses a new manager.</summary>
+        internal bool TryCreateSocket(string nsp, out NamespaceSocket socket)
+        {
+            ValidateNamespace(nsp);
+            NamespaceSocket? existing;
+            lock (_gate)
+            {
+                _sockets.TryGetValue(nsp, out existing);
+                if (_disposed) existing = null;
+            }
+            if (existing != null && (existing.State != ConnectionState.Disconnected || existing.IsFresh))
+            {
+                socket = null!;
+                return false;
+            }
+            lock (_gate)
+            {
+                if (_disposed || (_sockets.TryGetValue(nsp, out var current) && !ReferenceEquals(current, existing)))
+                {
+                    socket = null!;
+                    return false;
+                }
+                socket = new NamespaceSocket(this, nsp);
+                _sockets[nsp] = socket;
+                _lastRoute = null;
+                return true;
+            }
+        }
+
+        /// <summary>No namespace is in use and no reconnection runs: a cache may replace this manager.</summary>
+        internal bool IsIdle
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    if (_disposed) return true;
+                    if (_loopRunning) return false;
+                }
+                return SocketsSnapshot().All(s => s.State == ConnectionState.Disconnected && !s.IsFresh);
+            }
+        }
+
+        /// <summary>A socket (re)claims its namespace slot when it connects. Never called under a socket's lock.</summary>
+        internal void Attach(NamespaceSocket socket)
+        {
+            lock (_gate)
+            {
+                if (_disposed) throw new ObjectDisposedException(nameof(SocketIoManager), "The manager was disposed.");
+                if (_sockets.TryGetValue(socket.Namespace, out var current) && !ReferenceEquals(current, socket))
+                {
+                    // Only a socket that is closed for good gives its place up. Reading its state takes its lock, which
+                    // is safe here: no socket holds its own lock while it waits for the manager's.
+                    if (current.State != ConnectionState.Disconnected)
+                        throw new InvalidOperationException($"Namespace '{socket.Namespace}' is already in use on this manager.");
+                }
+                _sockets[socket.Namespace] = socket;
+                _lastRoute = null;
+            }
+        }
+
+        /// <summary>A namespace left; once none is in use the reconnection stops and the session closes, as
+        /// socket.io-client's manager does.</summary>
+        internal async Task OnSocketLeftAsync()
+        {
+            if (SocketsSnapshot().Any(s => s.State != ConnectionState.Disconnected)) return;
+            lock (_gate)
+            {
+                // First: a reconnect attempt may hold the open lock for up to the connect timeout.
+                _loopCancel?.Cancel();
+                _loopAgainReason = null;
+            }
+            await _openLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (SocketsSnapshot().Any(s => s.State != ConnectionState.Disconnected)) return;
+                var session = Volatile.Read(ref _session);
+                if (session != null && session.Engine.IsOpen) await session.Engine.CloseAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _openLock.Release();
+            }
+        }
+
+        /// <summary><see cref="OnSocketLeftAsync"/> from a place that must not wait (the receive loop, the open lock).</summary>
+        internal void SocketLeftInBackground() =>
+            _ = Task.Run(async () =>
+            {
+                try { await OnSocketLeftAsync().ConfigureAwait(false); }
+                catch (Exception e) { Report(e); }
+            });
+
+        private List<NamespaceSocket> SocketsSnapshot()
+        {
+            lock (_gate) return _sockets.Values.ToList();
+        }
+
+        private static void ValidateNamespace(string nsp)
+        {
+            if (string.IsNullOrEmpty(nsp) || nsp[0] != '/' || nsp.IndexOf(',') >= 0)
+                throw new ArgumentException($"'{nsp}' is not a namespace: it must start with '/' and contain no ','.", nameof(nsp));
+        }
+    }
+}
