@@ -294,7 +294,7 @@ function Get-Prop($Object, [string] $Name) {
 # Per-run derived figures, so the medians are medians of the same definition.
 function Get-Derived($r, [string] $Id) {
     $d = @{}
-    foreach ($name in 'rate', 'p50', 'p99', 'peakRssMB', 'threads', 'memPerConnKB', 'importMs', 'connectSeconds', 'idleCpuPercent', 'lost', 'dropped', 'maxQueued') {
+    foreach ($name in 'rate', 'p50', 'p99', 'peakRssMB', 'threads', 'memPerConnKB', 'memPerConnAggressiveKB', 'managedPerConnKB', 'importMs', 'connectSeconds', 'idleCpuPercent', 'lost', 'dropped', 'maxQueued') {
         $v = Get-Prop $r $name
         if ($null -ne $v) { $d[$name] = [double]$v }
     }
@@ -388,6 +388,7 @@ foreach ($e in $table) {
     $notes = [Collections.Generic.List[string]]::new()
     if ($null -ne (Get-Cell $e 'copies')) { $notes.Add(('alloc = {0:0.00}x payload' -f $e.copies)) }
     if ($null -ne (Get-Cell $e 'memPerConnKB')) { $notes.Add(('{0:0.0} KB RSS/conn, all up in {1:0.00} s' -f $e.memPerConnKB, $e.connectSeconds)) }
+    if ($null -ne (Get-Cell $e 'memPerConnAggressiveKB')) { $notes.Add(('{0:0.0} KB RSS/conn after an aggressive GC ({1:0.0} KB managed)' -f $e.memPerConnAggressiveKB, $e.managedPerConnKB)) }
     if ($e.Id -eq 'import') { $rate = ('{0:0} ms' -f $e.importMs) }
     if ($null -ne (Get-Cell $e 'maxQueued')) { $notes.Add("dispatch queue up to $(Format-Number $e.maxQueued)") }
     if ($null -ne (Get-Cell $e 'idleCpuPercent')) { $notes.Add(('idle CPU {0:0.0} %' -f $e.idleCpuPercent)) }
@@ -477,7 +478,11 @@ Add-RatioGoal 'binary 1 MiB, core: MB/s >= node' @('binary', 'core') @('binary',
 Add-ValueGoal 'binary 1 MiB, core: no copies of the payload beyond one (managed bytes allocated / payload)' @('binary', 'core') copies 'x' '<' 1.5
 Add-RatioGoal 'connect p50, core <= node' @('connect', 'core') @('connect', 'node') p50 'ms' '<=' 1.0
 Add-ValueGoal "many: $($S.Many) idle connections, core: threads <= 40 in total" @('many', 'core') threads 'threads' '<=' 40
-Add-RatioGoal "many: $($S.Many) idle connections, core: memory per connection <= 0.6x node" @('many', 'core') @('many', 'node') memPerConnKB 'KB RSS' '<=' 0.6
+# Two readings for the core: RSS after a full GC still holds the free regions the connect storm left (the GC keeps
+# them committed for reuse, not the connections); after an aggressive GC that is given back and what is left is what
+# the connections hold. Node's figure is after global.gc(), V8's full collection. Both goals are printed.
+Add-RatioGoal "many: $($S.Many) idle connections, core: memory per connection <= 0.6x node (RSS after a full GC)" @('many', 'core') @('many', 'node') memPerConnKB 'KB RSS' '<=' 0.6
+Add-RatioGoal "many: $($S.Many) idle connections, core: memory per connection <= 0.6x node (core RSS after an aggressive GC)" @('many', 'core') @('many', 'node') memPerConnAggressiveKB 'KB RSS' '<=' 0.6 -MetricB memPerConnKB
 Add-RatioGoal 'flood through Receive-SocketIoEvent | Measure-Object >= 0.8x node ev/s' @('receive', $receiveClient) @('flood', 'node') rate 'ev/s' '>=' 0.8
 $lost = Get-Stats (Get-RunValues register $registerClient lost)
 Add-RatioGoal 'Register-SocketIoEvent + Wait-Event loop >= 0.9x the same loop over a plain .NET event source, 0 lost' @('register', $registerClient) @('baseline', $baselineClient, '-') rate 'ev/s' '>=' 0.9 `
