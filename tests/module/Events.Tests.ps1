@@ -101,6 +101,22 @@ Describe 'Register-SocketIoEvent' {
         $e.MessageData.tag | Should -Be 'mine'
     }
 
+    It 'queues at most -MaximumQueuedEvents unprocessed events and counts the rest as dropped' {
+        $before = $c.EventsDropped
+        Register-SocketIoEvent -Connection $c -EventName capped -SourceIdentifier SocketIoTests.Cap -MaximumQueuedEvents 5
+        Send-SocketIoEvent $c burst -ArgumentList 20, 'capped'
+        Wait-Until { $c.EventsDropped - $before -ge 15 } | Should -BeTrue
+        Wait-Until { $c.Unread -ge 20 } | Should -BeTrue
+        $c.EventsDropped - $before | Should -Be 15
+        $queued = @(Get-Event -SourceIdentifier SocketIoTests.Cap)
+        ($queued.SourceEventArgs.Message.Data.i -join ',') | Should -BeExactly '0,1,2,3,4' -Because 'the oldest are kept, the overflow is counted'
+        $c.Dropped | Should -BeGreaterOrEqual 15
+        # Once the script takes some, there is room again.
+        $queued | Remove-Event
+        Send-SocketIoEvent $c burst -ArgumentList 2, 'capped'
+        Wait-Until { @(Get-Event -SourceIdentifier SocketIoTests.Cap).Count -eq 2 } | Should -BeTrue
+    }
+
     It 'unregisters itself after -MaxTriggerCount 1' {
         Register-SocketIoEvent $c echo -SourceIdentifier SocketIoTests.Once -MaxTriggerCount 1
         Register-SocketIoEvent $c echo -SourceIdentifier SocketIoTests.Barrier

@@ -48,13 +48,19 @@ namespace SocketIo.PowerShell.Commands
         [Parameter(Mandatory = true, ParameterSetName = OutgoingSet)]
         public SwitchParameter Outgoing { get; set; }
 
+        /// <summary>How many unprocessed events of this subscription PowerShell's (unbounded) event queue may hold; the
+        /// ones beyond are not queued and are counted in the connection's EventsDropped. An event costs ~1.3 KB queued.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaximumQueuedEvents { get; set; } = EventQueueLimit;
+
         protected override object GetSourceObject()
         {
             var kind = ParameterSetName == LifecycleSet ? SocketIoMessageKind.Lifecycle
                 : ParameterSetName == OutgoingSet ? SocketIoMessageKind.Outgoing
                 : SocketIoMessageKind.Event;
             var filter = new EventNameFilter(new[] { EventName ?? "*" }, kind);
-            return Connection.CreateEventSource(filter, Events, EventQueueLimit, SourceIdentifier, MessageData, MaxTriggerCount);
+            return Connection.CreateEventSource(filter, Events, MaximumQueuedEvents, SourceIdentifier, MessageData, MaxTriggerCount);
         }
 
         protected override string GetSourceObjectEventName() => nameof(SocketIoEventSource.Received);
