@@ -206,6 +206,9 @@ function Invoke-Action([int] $Count, [bool] $Measure) {
         $result.unit = 'ev/s'
         $result.lost = $Count - $got
         $result.dropped = $c.EventsDropped
+        # Idle means nothing has happened for a while: the first second after the flood still runs the runtime's
+        # background work (tiered JIT recompiling what the flood made hot, GC), which is not the wait's cost.
+        $null = Wait-SocketIoEvent -Connection $c -EventName never -TimeoutSec 1
         $idleCpu = Get-CpuSeconds
         $idleStarted = Get-NowMs
         $null = Wait-SocketIoEvent -Connection $c -EventName never -TimeoutSec $IdleSec
