@@ -213,6 +213,11 @@ function Invoke-Action([int] $Count, [bool] $Measure) {
         $idleStarted = Get-NowMs
         $null = Wait-SocketIoEvent -Connection $c -EventName never -TimeoutSec $IdleSec
         $result.idleCpuPercent = 100 * ((Get-CpuSeconds) - $idleCpu) / (((Get-NowMs) - $idleStarted) / 1000)
+        # The yardstick: the same process, same subscription, idle in Start-Sleep (pwsh's own background cost).
+        $idleCpu = Get-CpuSeconds
+        $idleStarted = Get-NowMs
+        Start-Sleep -Seconds $IdleSec
+        $result.sleepIdleCpuPercent = 100 * ((Get-CpuSeconds) - $idleCpu) / (((Get-NowMs) - $idleStarted) / 1000)
     }
     Unregister-Event -SourceIdentifier $sid
     Disconnect-SocketIo -Connection $c
