@@ -114,7 +114,7 @@ Describe 'Register-SocketIoEvent' {
         # Once the script takes some, there is room again.
         $queued | Remove-Event
         Send-SocketIoEvent $c burst -ArgumentList 2, 'capped'
-        Wait-Until { @(Get-Event -SourceIdentifier SocketIoTests.Cap).Count -eq 2 } | Should -BeTrue
+        Wait-Until { @(Get-Event | Where-Object SourceIdentifier -eq SocketIoTests.Cap).Count -eq 2 } | Should -BeTrue
     }
 
     It 'unregisters itself after -MaxTriggerCount 1' {

@@ -312,7 +312,8 @@ Describe 'OctoPrint against the simulator' {
             $result.PrintTime | Should -BeOfType ([timespan])
             $result.PrintTime.TotalSeconds | Should -BeGreaterOrEqual 2
             ($result | Format-Table | Out-String -Width 200) | Should -Match 'printer-main\s+Done\s+benchy\.gcode'
-            (Get-OctoPrintStatus $c).Printing | Should -BeFalse
+            # The end event and the state change travel in different pushes (event, then the next `current`).
+            Wait-Until { -not (Get-OctoPrintStatus $c).Printing } -TimeoutSec 5 | Should -BeTrue
         }
 
         It 'fails with OctoPrintWaitTimeout when no job ends within -TimeoutSec' {
