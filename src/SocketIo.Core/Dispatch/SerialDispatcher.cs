@@ -1,6 +1,8 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Threading;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Dispatch
 {
@@ -44,6 +46,7 @@ namespace SocketIo.Core.Dispatch
         public void Post(Action work) => Post(RunAction, work);
 
         /// <summary>Runs <paramref name="work"/>(<paramref name="state"/>): with a cached delegate, posting allocates nothing.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public void Post(Action<object?> work, object? state)
         {
             lock (_lock)
@@ -70,6 +73,7 @@ namespace SocketIo.Core.Dispatch
             catch (Exception) { /* a throwing error reporter must not take the pump (or the process) down */ }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Pump()
         {
             int count = 0;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Collections.Specialized;
 
@@ -12,6 +13,7 @@ namespace SocketIo.Core.Json
         // Pairwise comparison is cheaper than a second hash lookup per key up to here (names are mostly the same instances).
         private const int MaxPairwiseCheck = 16;
 
+        [MethodImpl(HotPath.Optimize)]
         public object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties)
         {
             var result = new OrderedDictionary(properties.Count);
@@ -27,6 +29,7 @@ namespace SocketIo.Core.Json
 
         public object CreateArray(object?[] items) => items;
 
+        [MethodImpl(HotPath.Optimize)]
         private static bool HasDuplicateKeys(IReadOnlyList<KeyValuePair<string, object?>> properties)
         {
             for (int i = 1; i < properties.Count; i++)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Text.Json;
 
@@ -48,6 +49,7 @@ namespace SocketIo.Core.Json
             out bool empty, out object? first) =>
             ReadTopArray(utf8, factory, attachments, splitFirst: true, out empty, out first);
 
+        [MethodImpl(HotPath.Optimize)]
         private static object?[] ReadTopArray(ReadOnlySpan<byte> utf8, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments,
             bool splitFirst, out bool empty, out object? first)
         {
@@ -73,6 +75,7 @@ namespace SocketIo.Core.Json
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static object? ReadValue(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments, Scratch scratch)
         {
             switch (reader.TokenType)
@@ -88,6 +91,7 @@ namespace SocketIo.Core.Json
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static object ReadNumber(ref Utf8JsonReader reader)
         {
             // A fraction or an exponent never fits an integer: skip the two attempts that would fail (timestamps).
@@ -103,6 +107,7 @@ namespace SocketIo.Core.Json
 
         // The lists are per thread and per depth (one array or object is read at each depth at a time), so reading
         // allocates only the results; a list is handed to the factory only for the call (IJsonValueFactory says so).
+        [MethodImpl(HotPath.Optimize)]
         private static object?[] ReadItems(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments,
             Scratch scratch, bool cacheFirstString, bool splitFirst, out bool empty, out object? first)
         {
@@ -128,6 +133,7 @@ namespace SocketIo.Core.Json
             return result;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static object? ReadObject(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments, Scratch scratch)
         {
             var properties = scratch.PropertiesAt(reader.CurrentDepth);
@@ -150,6 +156,7 @@ namespace SocketIo.Core.Json
         }
 
         // socket.io-parser: an object whose _placeholder is true is an attachment reference and needs a valid num.
+        [MethodImpl(HotPath.Optimize)]
         private static bool TryGetPlaceholder(List<KeyValuePair<string, object?>> properties, out long num)
         {
             num = -1;
@@ -191,6 +198,7 @@ namespace SocketIo.Core.Json
 
             public static void Give(Scratch scratch) => s_current = scratch;
 
+            [MethodImpl(HotPath.Optimize)]
             public List<object?> ItemsAt(int depth)
             {
                 while (_items.Count <= depth) _items.Add(new List<object?>());
@@ -199,6 +207,7 @@ namespace SocketIo.Core.Json
                 return list;
             }
 
+            [MethodImpl(HotPath.Optimize)]
             public List<KeyValuePair<string, object?>> PropertiesAt(int depth)
             {
                 while (_properties.Count <= depth) _properties.Add(new List<KeyValuePair<string, object?>>());
@@ -208,6 +217,7 @@ namespace SocketIo.Core.Json
             }
 
             /// <summary>The current string token, the same instance as last time for short unescaped names.</summary>
+            [MethodImpl(HotPath.Optimize)]
             public string GetName(ref Utf8JsonReader reader)
             {
                 if (reader.ValueIsEscaped || reader.HasValueSequence) return reader.GetString()!;
