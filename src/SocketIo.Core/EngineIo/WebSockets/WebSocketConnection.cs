@@ -8,6 +8,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
+using SocketIo.Core.Dispatch;
 using SocketIo.Core.EngineIo.Tls;
 
 namespace SocketIo.Core.EngineIo.WebSockets
@@ -194,7 +195,10 @@ namespace SocketIo.Core.EngineIo.WebSockets
         /// front; returns how many bytes are left.</summary>
         private async Task<int> ParseAsync(byte[] buffer, int count)
         {
-            int used = _reader.Parse(buffer, 0, count, this);
+            int used;
+            SerialDispatcher.BeginBatch(); // handlers are woken once for all the frames of this read
+            try { used = _reader.Parse(buffer, 0, count, this); }
+            finally { SerialDispatcher.EndBatch(); }
             int left = count - used;
             if (left > 0 && used > 0) Buffer.BlockCopy(buffer, used, buffer, 0, left);
             var pong = _pong;
