@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Net;
 using System.Net.Security;
@@ -24,6 +25,11 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private const int SmallReceiveBufferBytes = 1024;
         private const int DirectReadThreshold = 4 * 1024;
         private static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
+        // Read coalescing (see ReceiveAsync): small reads that each found data within QuickReadTicks, this many in a row,
+        // mean the loop is keeping up with a flood a few frames at a time.
+        private const int SmallReadBytes = 2 * 1024;
+        private const int SmallQuickReadsToCoalesce = 8;
+        private static readonly long QuickReadTicks = Stopwatch.Frequency / 5000; // 200 µs
 
         private readonly Stream _stream;
         private readonly WebSocketFrameWriter _writer = new WebSocketFrameWriter();
@@ -121,6 +127,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
             byte[]? buffer = null;
             int count = 0;
             bool filled = false;
+            int smallQuickReads = 0;
+            bool coalescing = false;
             try
             {
                 if (_pending != null)
@@ -142,7 +150,14 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         _reader.CommitPayload(direct, this);
                         continue;
                     }
-                    if (count == 0 && buffer != null && !filled && (ZeroByteReads || buffer.Length > SmallReceiveBufferBytes))
+                    if (coalescing && !filled)
+                    {
+                        // A flood that this loop keeps up with arrives a few frames per read, and every read costs a
+                        // wake-up (epoll thread, thread pool, the dispatcher's pump) that is worth far more than the
+                        // frames: wait a timer tick (~1 ms) so that the next read takes a batch instead.
+                        await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (count == 0 && buffer != null && !filled && (ZeroByteReads || buffer.Length > SmallReceiveBufferBytes))
                     {
                         // Between bursts: give the buffer back (an idle connection holds none, or a small one).
                         ArrayPool<byte>.Shared.Return(buffer);
@@ -158,9 +173,21 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     {
                         buffer = Resize(buffer, count, ReceiveBufferBytes);
                     }
+                    long started = Stopwatch.GetTimestamp();
                     int read = await _stream.ReadAsync(buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
                     if (read == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                     filled = count + read == buffer.Length;
+                    if (coalescing)
+                    {
+                        // Little came in a whole tick: not a flood (any more); a full buffer: read on, no wait, meanwhile.
+                        if (read < SmallReadBytes) coalescing = false;
+                        smallQuickReads = 0;
+                    }
+                    else if (read < SmallReadBytes && Stopwatch.GetTimestamp() - started < QuickReadTicks)
+                    {
+                        coalescing = ++smallQuickReads >= SmallQuickReadsToCoalesce;
+                    }
+                    else smallQuickReads = 0;
                     count = await ParseAsync(buffer, count + read).ConfigureAwait(false);
                 }
                 await EchoCloseAsync().ConfigureAwait(false);
