@@ -6,6 +6,7 @@ using System.IO;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
@@ -30,6 +31,10 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private const int SmallReadBytes = 2 * 1024;
         private const int SmallQuickReadsToCoalesce = 8;
         private static readonly long QuickReadTicks = Stopwatch.Frequency / 5000; // 200 µs
+        // Windows' timers tick every ~15 ms, too long to hold a flood in the socket's buffer: no coalescing there; and
+        // anywhere, a wait that took this long (a starved timer) ends it until the reads call for it again.
+        private static readonly bool FineTimers = !RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        private static readonly long CoarseWaitTicks = Stopwatch.Frequency / 250; // 4 ms
 
         private readonly Stream _stream;
         private readonly WebSocketFrameWriter _writer = new WebSocketFrameWriter();
@@ -155,7 +160,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         // A flood that this loop keeps up with arrives a few frames per read, and every read costs a
                         // wake-up (epoll thread, thread pool, the dispatcher's pump) that is worth far more than the
                         // frames: wait a timer tick (~1 ms) so that the next read takes a batch instead.
+                        long waiting = Stopwatch.GetTimestamp();
                         await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                        if (Stopwatch.GetTimestamp() - waiting > CoarseWaitTicks) coalescing = false;
                     }
                     else if (count == 0 && buffer != null && !filled && (ZeroByteReads || buffer.Length > SmallReceiveBufferBytes))
                     {
@@ -185,7 +192,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     }
                     else if (read < SmallReadBytes && Stopwatch.GetTimestamp() - started < QuickReadTicks)
                     {
-                        coalescing = ++smallQuickReads >= SmallQuickReadsToCoalesce;
+                        coalescing = FineTimers && ++smallQuickReads >= SmallQuickReadsToCoalesce;
                     }
                     else smallQuickReads = 0;
                     count = await ParseAsync(buffer, count + read).ConfigureAwait(false);
