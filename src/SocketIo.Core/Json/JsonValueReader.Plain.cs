@@ -206,6 +206,18 @@ namespace SocketIo.Core.Json
                     SkipDigits();
                 }
                 var span = _json.Slice(start, _at - start);
+                if (integral && span.Length <= 10)
+                {
+                    // Up to 9 digits and a sign always fit an Int32: no parser call for the common small integers.
+                    int digitsAt = span[0] == (byte)'-' ? 1 : 0;
+                    if (span.Length - digitsAt <= 9)
+                    {
+                        int n = 0;
+                        for (int k = digitsAt; k < span.Length; k++) n = n * 10 + (span[k] - '0');
+                        value = digitsAt == 1 ? -n : n;
+                        return true;
+                    }
+                }
                 if (integral)
                 {
                     if (Utf8Parser.TryParse(span, out int i, out int used) && used == span.Length) { value = i; return true; }
