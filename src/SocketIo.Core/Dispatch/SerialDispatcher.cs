@@ -37,6 +37,7 @@ namespace SocketIo.Core.Dispatch
         private int _incomingCount;
         private bool _pumping;
         private bool _wakeDeferred; // a batch on the receive loop posted here and wakes the pump when it ends
+        private bool _batchWake; // the running pump was woken by a batch's end: the next batch is a read away, no linger
         // The pump's own batch (swapped with _incoming), and how many of it have not run yet (read racily by Pending).
         private WorkItem[] _running = Array.Empty<WorkItem>();
         private int _runningLeft;
@@ -93,6 +94,7 @@ namespace SocketIo.Core.Dispatch
                 _wakeDeferred = false;
                 if (_pumping) return;
                 _pumping = true;
+                _batchWake = true;
             }
             ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
         }
@@ -119,7 +121,7 @@ namespace SocketIo.Core.Dispatch
             {
                 WorkItem[] batch;
                 // Only while events come close together (the pump ran dry moments ago): sparse events pay no spin.
-                if (count > 0 && Volatile.Read(ref _incomingCount) == 0 && Stopwatch.GetTimestamp() - _lastDry < BusyTicks) Linger();
+                if (count > 0 && !_batchWake && Volatile.Read(ref _incomingCount) == 0 && Stopwatch.GetTimestamp() - _lastDry < BusyTicks) Linger();
                 lock (_lock)
                 {
                     count = _incomingCount;
@@ -129,6 +131,7 @@ namespace SocketIo.Core.Dispatch
                         if (_incoming.Length > KeptCapacity) _incoming = Array.Empty<WorkItem>();
                         if (_running.Length > KeptCapacity) _running = Array.Empty<WorkItem>();
                         _pumping = false;
+                        _batchWake = false;
                         _lastDry = Stopwatch.GetTimestamp();
                         return;
                     }
