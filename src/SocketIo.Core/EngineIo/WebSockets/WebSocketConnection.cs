@@ -26,11 +26,15 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private const int SmallReceiveBufferBytes = 1024;
         private const int DirectReadThreshold = 4 * 1024;
         private static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
-        // Read coalescing (see ReceiveAsync): small reads that each found data within QuickReadTicks, this many in a row,
-        // mean the loop is keeping up with a flood a few frames at a time.
+        // Read coalescing (see ReceiveAsync): small reads that each found data within QuickReadTicks, this many in a row
+        // and for StreakTicks, mean the loop is keeping up with a flood a few frames at a time.
         private const int SmallReadBytes = 2 * 1024;
         private const int SmallQuickReadsToCoalesce = 8;
+        private const int CoalesceWaitMs = 2;
+        private const int CoalescedBufferBytes = 64 * 1024; // what a flood brings in a wait, read at once
+        private const int StayCoalescedBytes = 8 * 1024; // less than this per wait (~60k small events/s): not worth waiting
         private static readonly long QuickReadTicks = Stopwatch.Frequency / 5000; // 200 µs
+        private static readonly long StreakTicks = Stopwatch.Frequency / 1000; // 1 ms
         // Windows' timers tick every ~15 ms, too long to hold a flood in the socket's buffer: no coalescing there; and
         // anywhere, a wait that took this long (a starved timer) ends it until the reads call for it again.
         private static readonly bool FineTimers = !RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
@@ -134,6 +138,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
             bool filled = false;
             int smallQuickReads = 0;
             bool coalescing = false;
+            int growTo = 0;
+            long streakStarted = 0;
             try
             {
                 if (_pending != null)
@@ -159,9 +165,10 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     {
                         // A flood that this loop keeps up with arrives a few frames per read, and every read costs a
                         // wake-up (epoll thread, thread pool, the dispatcher's pump) that is worth far more than the
-                        // frames: wait a timer tick (~1 ms) so that the next read takes a batch instead.
+                        // frames: wait a couple of timer ticks (~2 ms, in a larger buffer) so that the next read takes
+                        // a batch instead.
                         long waiting = Stopwatch.GetTimestamp();
-                        await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(CoalesceWaitMs, cancellationToken).ConfigureAwait(false);
                         if (Stopwatch.GetTimestamp() - waiting > CoarseWaitTicks) coalescing = false;
                     }
                     else if (count == 0 && buffer != null && !filled && (ZeroByteReads || buffer.Length > SmallReceiveBufferBytes))
@@ -186,16 +193,26 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     filled = count + read == buffer.Length;
                     if (coalescing)
                     {
-                        // Little came in a whole tick: not a flood (any more); a full buffer: read on, no wait, meanwhile.
-                        if (read < SmallReadBytes) coalescing = false;
+                        // Little came in a whole wait: not a flood (any more); a full buffer: read on, no wait, meanwhile.
+                        if (count + read < StayCoalescedBytes) coalescing = false;
                         smallQuickReads = 0;
                     }
                     else if (read < SmallReadBytes && Stopwatch.GetTimestamp() - started < QuickReadTicks)
                     {
-                        coalescing = FineTimers && ++smallQuickReads >= SmallQuickReadsToCoalesce;
+                        if (smallQuickReads++ == 0) streakStarted = started;
+                        // For a millisecond on end: a paced sender's bursts (a gap every ms or so) never coalesce.
+                        coalescing = FineTimers && smallQuickReads >= SmallQuickReadsToCoalesce
+                            && Stopwatch.GetTimestamp() - streakStarted >= StreakTicks;
+                        if (coalescing && buffer.Length < CoalescedBufferBytes)
+                        {
+                            // After this parse (which keeps the bytes of an incomplete frame at the front).
+                            growTo = CoalescedBufferBytes;
+                        }
                     }
                     else smallQuickReads = 0;
                     count = await ParseAsync(buffer, count + read).ConfigureAwait(false);
+                    if (growTo > buffer.Length) buffer = Resize(buffer, count, growTo);
+                    growTo = 0;
                 }
                 await EchoCloseAsync().ConfigureAwait(false);
                 return _closeCode;
