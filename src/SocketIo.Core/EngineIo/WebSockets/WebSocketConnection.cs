@@ -139,7 +139,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
             int smallQuickReads = 0;
             bool coalescing = false;
             int growTo = 0;
-            long streakStarted = 0;
+            long streakStarted = 0, streakBytes = 0;
             try
             {
                 if (_pending != null)
@@ -199,10 +199,17 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     }
                     else if (read < SmallReadBytes && Stopwatch.GetTimestamp() - started < QuickReadTicks)
                     {
-                        if (smallQuickReads++ == 0) streakStarted = started;
-                        // For a millisecond on end: a paced sender's bursts (a gap every ms or so) never coalesce.
-                        coalescing = FineTimers && smallQuickReads >= SmallQuickReadsToCoalesce
-                            && Stopwatch.GetTimestamp() - streakStarted >= StreakTicks;
+                        if (smallQuickReads++ == 0)
+                        {
+                            streakStarted = started;
+                            streakBytes = 0;
+                        }
+                        streakBytes += read;
+                        // For a millisecond on end, and at a flood's rate (what a wait must bring to go on waiting):
+                        // a paced sender (bursts with gaps, or a loop running behind one) never coalesces.
+                        long streak = Stopwatch.GetTimestamp() - streakStarted;
+                        coalescing = FineTimers && smallQuickReads >= SmallQuickReadsToCoalesce && streak >= StreakTicks
+                            && streakBytes * CoalesceWaitMs * StreakTicks >= (long)StayCoalescedBytes * streak;
                         if (coalescing && buffer.Length < CoalescedBufferBytes)
                         {
                             // After this parse (which keeps the bytes of an incomplete frame at the front).
