@@ -72,6 +72,34 @@ namespace SocketIo.Core.Tests
         }
 
         [Fact]
+        public async Task PostsInAReceiveBatchWaitForItsEndThenRunInOrder()
+        {
+            var seen = new ConcurrentQueue<string>();
+            var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var dispatcher = new SerialDispatcher(_ => { });
+            // Synchronous between BeginBatch and EndBatch, as on the receive loop (the batch is per thread).
+            SerialDispatcher.BeginBatch();
+            SerialDispatcher.BeginBatch(); // nested: only the outermost end wakes
+            dispatcher.Post(() => seen.Enqueue("a"));
+            dispatcher.Post(() => seen.Enqueue("b"));
+            SerialDispatcher.EndBatch();
+            var other = new Thread(() => dispatcher.Post(() => seen.Enqueue("other thread"))); // not in the batch
+            other.Start();
+            Assert.True(other.Join(Timeout));
+            bool ranEarly = SpinWait.SpinUntil(() => !seen.IsEmpty, TimeSpan.FromMilliseconds(100));
+            Assert.Equal(3, dispatcher.Pending);
+            dispatcher.Post(() => { seen.Enqueue("c"); done.TrySetResult(true); });
+            SerialDispatcher.EndBatch();
+            Assert.False(ranEarly, "a post inside the batch woke the pump before the batch ended");
+            Assert.True(await Task.WhenAny(done.Task, Task.Delay(Timeout)) == done.Task, "the batch's end did not wake the pump");
+            Assert.Equal(new[] { "a", "b", "other thread", "c" }, seen);
+            // Outside a batch a post wakes the pump at once, as before.
+            var after = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            dispatcher.Post(() => after.TrySetResult(true));
+            Assert.True(await Task.WhenAny(after.Task, Task.Delay(Timeout)) == after.Task);
+        }
+
+        [Fact]
         public void DecodedEventSplitsItsNameOffAndStillShowsTheWholeArray()
         {
             var decoder = new SioPacketDecoder(DefaultJsonValueFactory.Instance);

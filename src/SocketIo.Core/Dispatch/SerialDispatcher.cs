@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Threading;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Dispatch
 {
@@ -23,12 +26,18 @@ namespace SocketIo.Core.Dispatch
         private static readonly Action<object?> RunAction = state => ((Action)state!)();
         private static readonly WaitCallback PumpCallback = state => ((SerialDispatcher)state!).Pump();
 
+        // The receive loop's batch (one read's frames, see BeginBatch): dispatchers posted to and not woken yet.
+        [ThreadStatic] private static List<SerialDispatcher>? t_deferred;
+        [ThreadStatic] private static int t_batchDepth;
+
         private readonly object _lock = new object();
         private readonly Action<Exception> _onHandlerError;
         // Under _lock: items posted since the pump's last swap, and whether a pump is scheduled or running.
         private WorkItem[] _incoming = Array.Empty<WorkItem>();
         private int _incomingCount;
         private bool _pumping;
+        private bool _wakeDeferred; // a batch on the receive loop posted here and wakes the pump when it ends
+        private bool _batchWake; // the running pump was woken by a batch's end: the next batch is a read away, no linger
         // The pump's own batch (swapped with _incoming), and how many of it have not run yet (read racily by Pending).
         private WorkItem[] _running = Array.Empty<WorkItem>();
         private int _runningLeft;
@@ -44,14 +53,48 @@ namespace SocketIo.Core.Dispatch
         public void Post(Action work) => Post(RunAction, work);
 
         /// <summary>Runs <paramref name="work"/>(<paramref name="state"/>): with a cached delegate, posting allocates nothing.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public void Post(Action<object?> work, object? state)
         {
+            bool defer;
             lock (_lock)
             {
                 if (_incomingCount == _incoming.Length) Grow();
                 _incoming[_incomingCount++] = new WorkItem(work, state);
+                if (_pumping || _wakeDeferred) return;
+                defer = t_batchDepth > 0;
+                if (defer) _wakeDeferred = true;
+                else _pumping = true;
+            }
+            if (defer) (t_deferred ??= new List<SerialDispatcher>()).Add(this);
+            else ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
+        }
+
+        /// <summary>
+        /// Until the matching <see cref="EndBatch"/>, posts made on this thread wake no pump: the receive loop brackets
+        /// the frames of one read with these, so a burst costs one pump wake-up per read, not one each time the pump
+        /// caught up. Only for synchronous code; <see cref="EndBatch"/> must run (finally).
+        /// </summary>
+        public static void BeginBatch() => t_batchDepth++;
+
+        /// <summary>Ends a <see cref="BeginBatch"/>; the outermost one wakes the pumps that its posts deferred.</summary>
+        public static void EndBatch()
+        {
+            if (--t_batchDepth > 0) return;
+            var deferred = t_deferred;
+            if (deferred == null || deferred.Count == 0) return;
+            for (int i = 0; i < deferred.Count; i++) deferred[i].WakeDeferred();
+            deferred.Clear();
+        }
+
+        private void WakeDeferred()
+        {
+            lock (_lock)
+            {
+                _wakeDeferred = false;
                 if (_pumping) return;
                 _pumping = true;
+                _batchWake = true;
             }
             ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
         }
@@ -70,6 +113,7 @@ namespace SocketIo.Core.Dispatch
             catch (Exception) { /* a throwing error reporter must not take the pump (or the process) down */ }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Pump()
         {
             int count = 0;
@@ -77,7 +121,7 @@ namespace SocketIo.Core.Dispatch
             {
                 WorkItem[] batch;
                 // Only while events come close together (the pump ran dry moments ago): sparse events pay no spin.
-                if (count > 0 && Volatile.Read(ref _incomingCount) == 0 && Stopwatch.GetTimestamp() - _lastDry < BusyTicks) Linger();
+                if (count > 0 && !_batchWake && Volatile.Read(ref _incomingCount) == 0 && Stopwatch.GetTimestamp() - _lastDry < BusyTicks) Linger();
                 lock (_lock)
                 {
                     count = _incomingCount;
@@ -87,6 +131,7 @@ namespace SocketIo.Core.Dispatch
                         if (_incoming.Length > KeptCapacity) _incoming = Array.Empty<WorkItem>();
                         if (_running.Length > KeptCapacity) _running = Array.Empty<WorkItem>();
                         _pumping = false;
+                        _batchWake = false;
                         _lastDry = Stopwatch.GetTimestamp();
                         return;
                     }

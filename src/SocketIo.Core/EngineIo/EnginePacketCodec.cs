@@ -1,6 +1,8 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Text;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.EngineIo
 {
@@ -10,6 +12,7 @@ namespace SocketIo.Core.EngineIo
         /// <summary>Polling payloads join packets with the ASCII record separator.</summary>
         public const char RecordSeparator = '\x1e';
 
+        [MethodImpl(HotPath.Optimize)]
         public static EnginePacket DecodeText(ReadOnlyMemory<byte> frame)
         {
             if (frame.Length == 0) throw new SocketIoProtocolException("Empty Engine.IO packet.");

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Text.Json;
 
@@ -9,7 +10,7 @@ namespace SocketIo.Core.Json
     /// With attachments, Socket.IO placeholders (<c>{"_placeholder":true,"num":n}</c>) become the attachment bytes.
     /// Throws only <see cref="SocketIoProtocolException"/>, also for strings that are not valid UTF-8 or UTF-16.
     /// </summary>
-    public static class JsonValueReader
+    public static partial class JsonValueReader
     {
         public const int MaxDepth = 128;
 
@@ -48,9 +49,18 @@ namespace SocketIo.Core.Json
             out bool empty, out object? first) =>
             ReadTopArray(utf8, factory, attachments, splitFirst: true, out empty, out first);
 
+        [MethodImpl(HotPath.Optimize)]
         private static object?[] ReadTopArray(ReadOnlySpan<byte> utf8, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments,
             bool splitFirst, out bool empty, out object? first)
         {
+            if (attachments == null && IsPlain(utf8))
+            {
+                var plain = Scratch.Take();
+                bool read = new PlainReader(utf8, factory, plain).TryTopArray(splitFirst, out var items, out empty, out first);
+                if (!read) plain.ClearAll(); // the full reader reads it again and says what is wrong
+                Scratch.Give(plain);
+                if (read) return items;
+            }
             var reader = new Utf8JsonReader(utf8, Options);
             var scratch = Scratch.Take();
             try
@@ -73,6 +83,7 @@ namespace SocketIo.Core.Json
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static object? ReadValue(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments, Scratch scratch)
         {
             switch (reader.TokenType)
@@ -88,10 +99,11 @@ namespace SocketIo.Core.Json
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static object ReadNumber(ref Utf8JsonReader reader)
         {
             // A fraction or an exponent never fits an integer: skip the two attempts that would fail (timestamps).
-            if (reader.ValueSpan.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0)
+            if (IsIntegral(reader.ValueSpan))
             {
                 if (reader.TryGetInt32(out int i)) return i;
                 if (reader.TryGetInt64(out long l)) return l;
@@ -101,8 +113,16 @@ namespace SocketIo.Core.Json
             return reader.ValueSpan[0] == (byte)'-' ? double.NegativeInfinity : double.PositiveInfinity;
         }
 
+        private static bool IsIntegral(ReadOnlySpan<byte> number)
+        {
+            foreach (byte b in number)
+                if (b == (byte)'.' || b == (byte)'e' || b == (byte)'E') return false;
+            return true;
+        }
+
         // The lists are per thread and per depth (one array or object is read at each depth at a time), so reading
         // allocates only the results; a list is handed to the factory only for the call (IJsonValueFactory says so).
+        [MethodImpl(HotPath.Optimize)]
         private static object?[] ReadItems(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments,
             Scratch scratch, bool cacheFirstString, bool splitFirst, out bool empty, out object? first)
         {
@@ -128,6 +148,7 @@ namespace SocketIo.Core.Json
             return result;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static object? ReadObject(ref Utf8JsonReader reader, IJsonValueFactory factory, IReadOnlyList<byte[]>? attachments, Scratch scratch)
         {
             var properties = scratch.PropertiesAt(reader.CurrentDepth);
@@ -150,6 +171,7 @@ namespace SocketIo.Core.Json
         }
 
         // socket.io-parser: an object whose _placeholder is true is an attachment reference and needs a valid num.
+        [MethodImpl(HotPath.Optimize)]
         private static bool TryGetPlaceholder(List<KeyValuePair<string, object?>> properties, out long num)
         {
             num = -1;
@@ -180,6 +202,7 @@ namespace SocketIo.Core.Json
             private readonly List<List<KeyValuePair<string, object?>>> _properties = new List<List<KeyValuePair<string, object?>>>();
             private readonly byte[]?[] _nameBytes = new byte[]?[NameSlots];
             private readonly string?[] _names = new string?[NameSlots];
+            private char[] _chars = new char[64];
 
             // Taken while in use: a factory that reads JSON itself (re-entrance) gets a fresh one.
             public static Scratch Take()
@@ -191,6 +214,7 @@ namespace SocketIo.Core.Json
 
             public static void Give(Scratch scratch) => s_current = scratch;
 
+            [MethodImpl(HotPath.Optimize)]
             public List<object?> ItemsAt(int depth)
             {
                 while (_items.Count <= depth) _items.Add(new List<object?>());
@@ -199,6 +223,7 @@ namespace SocketIo.Core.Json
                 return list;
             }
 
+            [MethodImpl(HotPath.Optimize)]
             public List<KeyValuePair<string, object?>> PropertiesAt(int depth)
             {
                 while (_properties.Count <= depth) _properties.Add(new List<KeyValuePair<string, object?>>());
@@ -208,20 +233,60 @@ namespace SocketIo.Core.Json
             }
 
             /// <summary>The current string token, the same instance as last time for short unescaped names.</summary>
+            [MethodImpl(HotPath.Optimize)]
             public string GetName(ref Utf8JsonReader reader)
             {
                 if (reader.ValueIsEscaped || reader.HasValueSequence) return reader.GetString()!;
                 var span = reader.ValueSpan;
                 if (span.Length > MaxCachedNameBytes) return reader.GetString()!;
-                uint hash = 2166136261;
-                foreach (var b in span) hash = (hash ^ b) * 16777619;
-                int slot = (int)(hash & (NameSlots - 1));
+                int slot = Slot(span);
                 var bytes = _nameBytes[slot];
                 if (bytes != null && span.SequenceEqual(bytes)) return _names[slot]!;
                 var name = reader.GetString()!; // validates the UTF-8
                 _nameBytes[slot] = span.ToArray();
                 _names[slot] = name;
                 return name;
+            }
+
+            /// <summary>The same cache for a plain (ASCII, unescaped) name's bytes.</summary>
+            [MethodImpl(HotPath.Optimize)]
+            public string GetName(ReadOnlySpan<byte> ascii)
+            {
+                if (ascii.Length > MaxCachedNameBytes) return Ascii(ascii);
+                int slot = Slot(ascii);
+                var bytes = _nameBytes[slot];
+                if (bytes != null && ascii.SequenceEqual(bytes)) return _names[slot]!;
+                var name = Ascii(ascii);
+                _nameBytes[slot] = ascii.ToArray();
+                _names[slot] = name;
+                return name;
+            }
+
+            /// <summary>ASCII bytes as a string (widened in a kept buffer: netstandard2.0 has no span overload).</summary>
+            [MethodImpl(HotPath.Optimize)]
+            public string Ascii(ReadOnlySpan<byte> ascii)
+            {
+                if (ascii.Length == 0) return string.Empty;
+                if (_chars.Length < ascii.Length) _chars = new char[Math.Max(ascii.Length, 2 * _chars.Length)];
+                var chars = _chars;
+                for (int i = 0; i < ascii.Length; i++) chars[i] = (char)ascii[i];
+                var text = new string(chars, 0, ascii.Length);
+                if (chars.Length > MaxKeptCapacity) _chars = new char[64]; // a huge string once is not kept
+                return text;
+            }
+
+            /// <summary>Empties every list (after a read that gave up half-way), so the scratch can be kept.</summary>
+            public void ClearAll()
+            {
+                foreach (var list in _items) list.Clear();
+                foreach (var list in _properties) list.Clear();
+            }
+
+            private static int Slot(ReadOnlySpan<byte> span)
+            {
+                uint hash = 2166136261;
+                foreach (var b in span) hash = (hash ^ b) * 16777619;
+                return (int)(hash & (NameSlots - 1));
             }
         }
     }

@@ -7,6 +7,12 @@ namespace SocketIo.Core.SocketIo
     {
         private static readonly string[] Names = { "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener" };
 
-        public static bool Contains(string name) => Array.IndexOf(Names, name) >= 0;
+        public static bool Contains(string name)
+        {
+            // Checked for every incoming event: a plain loop, not Array.IndexOf's generic comparer path.
+            foreach (var reserved in Names)
+                if (string.Equals(reserved, name, StringComparison.Ordinal)) return true;
+            return false;
+        }
     }
 }

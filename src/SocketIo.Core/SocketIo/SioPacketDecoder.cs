@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
@@ -33,6 +34,7 @@ namespace SocketIo.Core.SocketIo
         public void Reset() => _pending = null;
 
         /// <returns>The packet, or null while attachments are still awaited.</returns>
+        [MethodImpl(HotPath.Optimize)]
         public SioPacket? DecodeText(ReadOnlySpan<byte> text)
         {
             if (_pending != null) throw new SocketIoProtocolException("A text packet arrived while binary attachments were still expected.");
@@ -99,6 +101,7 @@ namespace SocketIo.Core.SocketIo
             return pending.Packet;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Complete(SioPacket packet, ReadOnlySpan<byte> json, IReadOnlyList<byte[]>? attachments)
         {
             try
@@ -112,6 +115,7 @@ namespace SocketIo.Core.SocketIo
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void CompletePayload(SioPacket packet, ReadOnlySpan<byte> json, IReadOnlyList<byte[]>? attachments)
         {
             switch (packet.Type)
@@ -138,6 +142,7 @@ namespace SocketIo.Core.SocketIo
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static string EventName(object? first)
         {
             switch (first)
@@ -192,6 +197,7 @@ namespace SocketIo.Core.SocketIo
             root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
         /// <summary>The namespace's string, the same instance as the last packet's when the bytes are the same.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private string NamespaceOf(ReadOnlySpan<byte> bytes)
         {
             if (_lastNspBytes != null && bytes.SequenceEqual(_lastNspBytes)) return _lastNsp!;

@@ -121,6 +121,40 @@ namespace SocketIo.Core.Tests.WebSockets
         }
 
         [Fact]
+        public async Task AFloodOfSmallWritesArrivesWholeAndInOrderWithItsPingsAnswered()
+        {
+            // Many small writes in a row make the receive loop's reads small and quick, so it coalesces them (waits a
+            // timer tick before reading): nothing may be lost, reordered or left unanswered meanwhile.
+            using var server = new Scripted();
+            var (transport, _, packets, _) = Create(server.Port);
+            using (transport)
+            {
+                var accepting = server.AcceptAsync();
+                var opening = transport.OpenAsync(null, CancellationToken.None);
+                using var tcp = await accepting.WaitAsync(Client.Timeout);
+                tcp.NoDelay = true;
+                var stream = tcp.GetStream();
+                var head = await ReadHeadAsync(stream);
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {Accept(head)}\r\n\r\n"));
+                await opening.WaitAsync(Client.Timeout);
+                const int count = 3000;
+                for (int i = 0; i < count; i++)
+                {
+                    await stream.WriteAsync(Frame(1, Encoding.UTF8.GetBytes("4m" + i)));
+                    if (i == count / 2) await stream.WriteAsync(Frame(9, Encoding.UTF8.GetBytes("mid")));
+                }
+                await stream.WriteAsync(Frame(9, Encoding.UTF8.GetBytes("end")));
+                for (int i = 0; i < count; i++)
+                {
+                    Assert.True(packets.TryTake(out var packet, Client.Timeout), $"message {i} did not arrive");
+                    Assert.Equal("Message:m" + i, packet);
+                }
+                var pongs = await ReadClientFramesAsync(stream, 2);
+                Assert.Equal(new[] { (10, "mid"), (10, "end") }, pongs.Select(f => (f.Opcode, Encoding.UTF8.GetString(f.Payload))));
+            }
+        }
+
+        [Fact]
         public async Task AMaskedServerFrameIsAParseError()
         {
             using var server = new Scripted();

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
@@ -8,6 +9,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core.EngineIo.Tls;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.EngineIo.WebSockets
 {
@@ -110,6 +112,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
             _connection?.Dispose();
         }
 
+        [MethodImpl(HotPath.Optimize)]
         void IWebSocketFrameSink.OnMessage(bool isText, ReadOnlyMemory<byte> payload)
         {
             if (IsEnded) return;

@@ -1,13 +1,16 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
+using SocketIo.Core.Dispatch;
 using SocketIo.Core.EngineIo.Tls;
 
 namespace SocketIo.Core.EngineIo.WebSockets
@@ -23,6 +26,19 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private const int SmallReceiveBufferBytes = 1024;
         private const int DirectReadThreshold = 4 * 1024;
         private static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
+        // Read coalescing (see ReceiveAsync): small reads that each found data within QuickReadTicks, this many in a row
+        // and for StreakTicks, mean the loop is keeping up with a flood a few frames at a time.
+        private const int SmallReadBytes = 2 * 1024;
+        private const int SmallQuickReadsToCoalesce = 8;
+        private const int CoalesceWaitMs = 2;
+        private const int CoalescedBufferBytes = 64 * 1024; // what a flood brings in a wait, read at once
+        private const int StayCoalescedBytes = 8 * 1024; // less than this per wait (~60k small events/s): not worth waiting
+        private static readonly long QuickReadTicks = Stopwatch.Frequency / 5000; // 200 µs
+        private static readonly long StreakTicks = Stopwatch.Frequency / 1000; // 1 ms
+        // Windows' timers tick every ~15 ms, too long to hold a flood in the socket's buffer: no coalescing there; and
+        // anywhere, a wait that took this long (a starved timer) ends it until the reads call for it again.
+        private static readonly bool FineTimers = !RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        private static readonly long CoarseWaitTicks = Stopwatch.Frequency / 250; // 4 ms
 
         private readonly Stream _stream;
         private readonly WebSocketFrameWriter _writer = new WebSocketFrameWriter();
@@ -120,6 +136,10 @@ namespace SocketIo.Core.EngineIo.WebSockets
             byte[]? buffer = null;
             int count = 0;
             bool filled = false;
+            int smallQuickReads = 0;
+            bool coalescing = false;
+            int growTo = 0;
+            long streakStarted = 0, streakBytes = 0;
             try
             {
                 if (_pending != null)
@@ -141,7 +161,17 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         _reader.CommitPayload(direct, this);
                         continue;
                     }
-                    if (count == 0 && buffer != null && !filled && (ZeroByteReads || buffer.Length > SmallReceiveBufferBytes))
+                    if (coalescing && !filled)
+                    {
+                        // A flood that this loop keeps up with arrives a few frames per read, and every read costs a
+                        // wake-up (epoll thread, thread pool, the dispatcher's pump) that is worth far more than the
+                        // frames: wait a couple of timer ticks (~2 ms, in a larger buffer) so that the next read takes
+                        // a batch instead.
+                        long waiting = Stopwatch.GetTimestamp();
+                        await Task.Delay(CoalesceWaitMs, cancellationToken).ConfigureAwait(false);
+                        if (Stopwatch.GetTimestamp() - waiting > CoarseWaitTicks) coalescing = false;
+                    }
+                    else if (count == 0 && buffer != null && !filled && (ZeroByteReads || buffer.Length > SmallReceiveBufferBytes))
                     {
                         // Between bursts: give the buffer back (an idle connection holds none, or a small one).
                         ArrayPool<byte>.Shared.Return(buffer);
@@ -157,10 +187,39 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     {
                         buffer = Resize(buffer, count, ReceiveBufferBytes);
                     }
+                    long started = Stopwatch.GetTimestamp();
                     int read = await _stream.ReadAsync(buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
                     if (read == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                     filled = count + read == buffer.Length;
+                    if (coalescing)
+                    {
+                        // Little came in a whole wait: not a flood (any more); a full buffer: read on, no wait, meanwhile.
+                        if (count + read < StayCoalescedBytes) coalescing = false;
+                        smallQuickReads = 0;
+                    }
+                    else if (read < SmallReadBytes && Stopwatch.GetTimestamp() - started < QuickReadTicks)
+                    {
+                        if (smallQuickReads++ == 0)
+                        {
+                            streakStarted = started;
+                            streakBytes = 0;
+                        }
+                        streakBytes += read;
+                        // For a millisecond on end, and at a flood's rate (what a wait must bring to go on waiting):
+                        // a paced sender (bursts with gaps, or a loop running behind one) never coalesces.
+                        long streak = Stopwatch.GetTimestamp() - streakStarted;
+                        coalescing = FineTimers && smallQuickReads >= SmallQuickReadsToCoalesce && streak >= StreakTicks
+                            && streakBytes * CoalesceWaitMs * StreakTicks >= (long)StayCoalescedBytes * streak;
+                        if (coalescing && buffer.Length < CoalescedBufferBytes)
+                        {
+                            // After this parse (which keeps the bytes of an incomplete frame at the front).
+                            growTo = CoalescedBufferBytes;
+                        }
+                    }
+                    else smallQuickReads = 0;
                     count = await ParseAsync(buffer, count + read).ConfigureAwait(false);
+                    if (growTo > buffer.Length) buffer = Resize(buffer, count, growTo);
+                    growTo = 0;
                 }
                 await EchoCloseAsync().ConfigureAwait(false);
                 return _closeCode;
@@ -194,7 +253,10 @@ namespace SocketIo.Core.EngineIo.WebSockets
         /// front; returns how many bytes are left.</summary>
         private async Task<int> ParseAsync(byte[] buffer, int count)
         {
-            int used = _reader.Parse(buffer, 0, count, this);
+            int used;
+            SerialDispatcher.BeginBatch(); // handlers are woken once for all the frames of this read
+            try { used = _reader.Parse(buffer, 0, count, this); }
+            finally { SerialDispatcher.EndBatch(); }
             int left = count - used;
             if (left > 0 && used > 0) Buffer.BlockCopy(buffer, used, buffer, 0, left);
             var pong = _pong;

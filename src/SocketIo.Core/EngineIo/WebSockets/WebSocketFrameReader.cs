@@ -1,5 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.EngineIo.WebSockets
 {
@@ -46,6 +48,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
 
         /// <summary>Parses frames from <paramref name="buffer"/>; returns the bytes consumed. Unconsumed bytes (at most
         /// one control frame or one frame header) must be offered again, followed by more.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public int Parse(byte[] buffer, int offset, int count, IWebSocketFrameSink sink)
         {
             int pos = offset;
