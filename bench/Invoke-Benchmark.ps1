@@ -97,8 +97,8 @@ $S = if ($Quick) {
 else {
     @{
         Flood = 300000; FloodWarm = 30000; Paced = 20000; PacedRate = 20000; PacedWarm = 2000
-        Receive = 300000; ReceiveWarm = 30000; Register = 20000; RegisterWarm = 5000; Action = 5000
-        Ack = 10000; AckWarm = 1000; PollingAck = 2000; PwshAck = 2000; PwshAckWarm = 200
+        Receive = 300000; ReceiveWarm = 30000; Register = 40000; RegisterWarm = 20000; Action = 5000
+        Ack = 10000; AckWarm = 1000; PollingAck = 2000; PwshAck = 10000; PwshAckWarm = 20000
         Sink = 100000; SinkWarm = 5000; PwshSink = 20000; PollingPwshSink = 5000; PwshSinkWarm = 1000
         Binary = 300; BinaryWarm = 20; PollingBinary = 100; Connect = 200; ConnectWarm = 20; PwshConnect = 100; PwshConnectWarm = 10
         Many = 1000; IdleMs = 2000; IdleSec = 2; TimeoutSec = 120
