@@ -49,7 +49,10 @@ namespace SocketIo.Core.Tests.WebSockets
             return Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
         }
 
-        private static async Task<List<(int Opcode, byte[] Payload)>> ReadClientFramesAsync(NetworkStream stream, int frames)
+        private static Task<List<(int Opcode, byte[] Payload)>> ReadClientFramesAsync(NetworkStream stream, int frames) =>
+            ReadClientFramesAsync(stream, decoded => decoded.Count >= frames);
+
+        private static async Task<List<(int Opcode, byte[] Payload)>> ReadClientFramesAsync(NetworkStream stream, Func<List<(int Opcode, byte[] Payload)>, bool> enough)
         {
             var bytes = new List<byte>();
             var chunk = new byte[4096];
@@ -58,7 +61,7 @@ namespace SocketIo.Core.Tests.WebSockets
                 try
                 {
                     var decoded = DecodeClientFrames(bytes.ToArray());
-                    if (decoded.Count >= frames) return decoded;
+                    if (enough(decoded)) return decoded;
                 }
                 catch (Exception e) when (e is IndexOutOfRangeException || e is ArgumentException || e is OverflowException) { }
                 using var timeout = new CancellationTokenSource(Client.Timeout);
@@ -149,8 +152,12 @@ namespace SocketIo.Core.Tests.WebSockets
                     Assert.True(packets.TryTake(out var packet, Client.Timeout), $"message {i} did not arrive");
                     Assert.Equal("Message:m" + i, packet);
                 }
-                var pongs = await ReadClientFramesAsync(stream, 2);
-                Assert.Equal(new[] { (10, "mid"), (10, "end") }, pongs.Select(f => (f.Opcode, Encoding.UTF8.GetString(f.Payload))));
+                // RFC 6455 5.5.3: a pong may answer only the most recent of the pings one read brought, so "mid" is
+                // answered unless it came in the same read as "end"; "end" always is, and nothing else is sent.
+                var pongs = (await ReadClientFramesAsync(stream, d => d.Any(f => Encoding.UTF8.GetString(f.Payload) == "end")))
+                    .Select(f => (f.Opcode, Encoding.UTF8.GetString(f.Payload))).ToList();
+                Assert.Equal((10, "end"), pongs[^1]);
+                Assert.True(pongs.Count == 1 || (pongs.Count == 2 && pongs[0] == (10, "mid")), string.Join(", ", pongs));
             }
         }
 
