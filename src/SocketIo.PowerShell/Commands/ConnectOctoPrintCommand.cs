@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core;
 using SocketIo.Core.OctoPrint;
@@ -30,6 +31,7 @@ namespace SocketIo.PowerShell.Commands
         private const string CredentialSet = "Credential";
         private const string SavedSet = "Saved";
         private const string SavedPrinterSet = "SavedPrinter";
+        private const int FirstStatusWaitMs = 3000;
 
         private readonly List<Target> _targets = new List<Target>();
 
@@ -151,6 +153,8 @@ namespace SocketIo.PowerShell.Commands
                 throw;
             }
 
+            WaitForFirstStatus(started.Where(t => t.Connecting!.Status == TaskStatus.RanToCompletion).Select(t => t.Connection!).ToList());
+
             foreach (var target in _targets)
             {
                 var failure = target.Failure;
@@ -171,6 +175,24 @@ namespace SocketIo.PowerShell.Commands
                 WriteVerbose($"Authenticated as {connection.UserName} on OctoPrint {connection.ServerVersion} over {connection.Transport} (connection {connection.Id}, {connection.Name}).");
                 ConnectionRegistry.Current.Add(connection);
                 WriteObject(connection);
+            }
+        }
+
+        // OctoPrint pushes `history` right after the socket authenticates; a connection returned before it arrived
+        // would show no Status yet. Bounded: a server that sends none only delays the return by this much.
+        private void WaitForFirstStatus(List<OctoPrintConnection> connections)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var connection in connections)
+            {
+                while (connection.Status == null && connection.State == ConnectionState.Connected && !StopToken.IsCancellationRequested)
+                {
+                    long left = FirstStatusWaitMs - clock.ElapsedMilliseconds;
+                    if (left <= 0) return;
+                    connection.Changed.Reset();
+                    if (connection.Status != null) break;
+                    WaitHandle.WaitAny(new[] { connection.Changed.WaitHandle, StopToken.WaitHandle }, (int)left);
+                }
             }
         }
 
