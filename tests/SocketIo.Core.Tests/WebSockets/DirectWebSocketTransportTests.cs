@@ -71,6 +71,19 @@ namespace SocketIo.Core.Tests.WebSockets
             }
         }
 
+        /// <summary>Opens the transport against the scripted server and answers its upgrade with a plain 101.</summary>
+        private static async Task<TcpClient> UpgradeAsync(Scripted server, DirectWebSocketTransport transport)
+        {
+            var accepting = server.AcceptAsync();
+            var opening = transport.OpenAsync(null, CancellationToken.None);
+            var tcp = await accepting.WaitAsync(Client.Timeout);
+            var stream = tcp.GetStream();
+            var head = await ReadHeadAsync(stream);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {Accept(head)}\r\n\r\n"));
+            await opening.WaitAsync(Client.Timeout);
+            return tcp;
+        }
+
         private static (DirectWebSocketTransport Transport, EngineOptions Options, BlockingCollection<string> Packets, TaskCompletionSource<string> Closed) Create(int port)
         {
             var options = new EngineOptions { ServerUri = new Uri($"http://127.0.0.1:{port}"), UseProxy = false };
@@ -132,14 +145,9 @@ namespace SocketIo.Core.Tests.WebSockets
             var (transport, _, packets, _) = Create(server.Port);
             using (transport)
             {
-                var accepting = server.AcceptAsync();
-                var opening = transport.OpenAsync(null, CancellationToken.None);
-                using var tcp = await accepting.WaitAsync(Client.Timeout);
+                using var tcp = await UpgradeAsync(server, transport);
                 tcp.NoDelay = true;
                 var stream = tcp.GetStream();
-                var head = await ReadHeadAsync(stream);
-                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {Accept(head)}\r\n\r\n"));
-                await opening.WaitAsync(Client.Timeout);
                 const int count = 3000;
                 for (int i = 0; i < count; i++)
                 {
@@ -168,14 +176,8 @@ namespace SocketIo.Core.Tests.WebSockets
             var (transport, _, _, closed) = Create(server.Port);
             using (transport)
             {
-                var accepting = server.AcceptAsync();
-                var opening = transport.OpenAsync(null, CancellationToken.None);
-                using var tcp = await accepting.WaitAsync(Client.Timeout);
-                var stream = tcp.GetStream();
-                var head = await ReadHeadAsync(stream);
-                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {Accept(head)}\r\n\r\n"));
-                await opening.WaitAsync(Client.Timeout);
-                await stream.WriteAsync(Frame(1, new byte[] { (byte)'4' }, masked: true));
+                using var tcp = await UpgradeAsync(server, transport);
+                await tcp.GetStream().WriteAsync(Frame(1, new byte[] { (byte)'4' }, masked: true));
                 Assert.Equal(DisconnectReasons.ParseError, await closed.Task.WaitAsync(Client.Timeout));
             }
         }
