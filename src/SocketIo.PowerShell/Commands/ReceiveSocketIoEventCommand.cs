@@ -71,7 +71,7 @@ namespace SocketIo.PowerShell.Commands
                     {
                         foreach (var message in batch)
                         {
-                            if (!drainOnly && written > 0 && TimeoutSec > 0 && TimeIsUp(clock)) break;
+                            if (written > 0 && TimeoutSec > 0 && TimeIsUp(clock)) break;
                             written++; // the one whose WriteObject stops the pipeline (Select-Object -First) was handed over
                             Write(message);
                         }
