@@ -28,8 +28,9 @@ namespace SocketIo.Core.EngineIo
 
         /// <summary><see cref="SendAsync"/> without a task: <paramref name="callback"/> hears once, in call order, that the
         /// frames were written or failed to be, on the writer's thread (it must not block). Throws as SendAsync does
-        /// before queuing.</summary>
-        internal void Send(IReadOnlyList<OutgoingFrame> frames, ISendCallback callback)
+        /// before queuing. Without <paramref name="flush"/> the frames wait for the caller's <see cref="Flush"/>, so that
+        /// several sends go out in one write.</summary>
+        internal void Send(IReadOnlyList<OutgoingFrame> frames, ISendCallback callback, bool flush = true)
         {
             CheckSendable(frames);
             var group = new SendGroup(frames, callback);
@@ -39,7 +40,7 @@ namespace SocketIo.Core.EngineIo
                 return;
             }
             Add(group);
-            Flush();
+            if (flush) Flush();
         }
 
         private void CheckSendable(IReadOnlyList<OutgoingFrame> frames)
@@ -66,8 +67,9 @@ namespace SocketIo.Core.EngineIo
 
         // ---- writing ------------------------------------------------------------------------------------------
 
-        /// <summary>Starts the single writer unless it runs, the buffer is empty, or an upgrade holds writes back.</summary>
-        private void Flush()
+        /// <summary>Starts the single writer unless it runs, the buffer is empty, or an upgrade holds writes back. A write
+        /// that completes at once runs on the calling thread.</summary>
+        internal void Flush()
         {
             lock (_gate)
             {

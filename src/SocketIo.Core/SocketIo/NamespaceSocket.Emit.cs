@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
@@ -41,16 +40,8 @@ namespace SocketIo.Core.SocketIo
             {
                 return Task.FromException<EmitOutcome>(e);
             }
-            var written = packet.Written;
-            if (written.IsCompleted && packet.Error == null) return written;
-            return AwaitWrittenAsync(packet, written, cancellationToken);
-        }
-
-        private static async Task<EmitOutcome> AwaitWrittenAsync(OutgoingPacket packet, Task<EmitOutcome> written, CancellationToken cancellationToken)
-        {
-            var outcome = await WithCancellation(written, cancellationToken).ConfigureAwait(false);
-            if (packet.Error != null) ExceptionDispatchInfo.Capture(packet.Error).Throw();
-            return outcome;
+            var emitted = packet.Emitted;
+            return emitted.IsCompleted || !cancellationToken.CanBeCanceled ? emitted : WithCancellation(emitted, cancellationToken);
         }
 
         /// <summary>Emits an event and waits for the server's acknowledgement; returns its arguments.</summary>
@@ -122,7 +113,7 @@ namespace SocketIo.Core.SocketIo
             }
             finally
             {
-                pumpHere?.PumpInline(); // outside the lock: the emitting thread writes (see EngineSession.EnqueueDeferred)
+                pumpHere?.StartReservedPump(); // outside the lock (see EngineSession.EnqueueDeferred)
             }
         }
 
