@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Runtime.CompilerServices;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.EngineIo
 {
@@ -30,6 +32,7 @@ namespace SocketIo.Core.EngineIo
         /// frames were written or failed to be, on the writer's thread (it must not block). Throws as SendAsync does
         /// before queuing. Without <paramref name="flush"/> the frames wait for the caller's <see cref="Flush"/>, so that
         /// several sends go out in one write.</summary>
+        [MethodImpl(HotPath.Optimize)]
         internal void Send(IReadOnlyList<OutgoingFrame> frames, ISendCallback callback, bool flush = true)
         {
             CheckSendable(frames);
@@ -43,6 +46,7 @@ namespace SocketIo.Core.EngineIo
             if (flush) Flush();
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void CheckSendable(IReadOnlyList<OutgoingFrame> frames)
         {
             if (Volatile.Read(ref _state) != StateOpen || Handshake == null) throw new SocketIoNotConnectedException("The connection is closed.");
@@ -56,6 +60,7 @@ namespace SocketIo.Core.EngineIo
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Add(SendGroup group)
         {
             lock (_gate)
@@ -69,6 +74,7 @@ namespace SocketIo.Core.EngineIo
 
         /// <summary>Starts the single writer unless it runs, the buffer is empty, or an upgrade holds writes back. A write
         /// that completes at once runs on the calling thread.</summary>
+        [MethodImpl(HotPath.Optimize)]
         internal void Flush()
         {
             lock (_gate)
@@ -114,20 +120,28 @@ namespace SocketIo.Core.EngineIo
                     batch.Partial?.Fail(failure);
                     return;
                 }
-                lock (_gate)
-                {
-                    foreach (var group in batch.Completed)
-                        if (group.Node?.List != null) _queue.Remove(group.Node);
-                }
-                foreach (var group in batch.Completed) group.Complete();
-                batch.Clear(); // the frames' buffers are not kept alive by the next idle period
+                SettleWritten(batch);
             }
+        }
+
+        /// <summary>After a write: its groups leave the buffer and hear that they were written.</summary>
+        [MethodImpl(HotPath.Optimize)]
+        private void SettleWritten(Batch batch)
+        {
+            lock (_gate)
+            {
+                foreach (var group in batch.Completed)
+                    if (group.Node?.List != null) _queue.Remove(group.Node);
+            }
+            foreach (var group in batch.Completed) group.Complete();
+            batch.Clear(); // the frames' buffers are not kept alive by the next idle period
         }
 
         /// <summary>The next write from the head of the buffer. WebSocket (<paramref name="maxPayload"/> &lt; 0): all of
         /// it. Polling: as engine.io-client does, packets while the payload stays within maxPayload (at least one), and
         /// at most <paramref name="maxPackets"/> packets (python-engineio's limit). A group may span two POSTs; nothing
         /// else comes between its frames.</summary>
+        [MethodImpl(HotPath.Optimize)]
         internal static Batch TakeBatch(LinkedList<SendGroup> queue, long maxPayload, int maxPackets, Batch? reuse = null)
         {
             var batch = reuse ?? new Batch();
@@ -228,6 +242,7 @@ namespace SocketIo.Core.EngineIo
             /// <summary>SendAsync's task (null for a group with a callback).</summary>
             public TaskCompletionSource<bool>? Done { get; }
 
+            [MethodImpl(HotPath.Optimize)]
             public void Complete()
             {
                 if (Interlocked.Exchange(ref _settled, 1) != 0) return;

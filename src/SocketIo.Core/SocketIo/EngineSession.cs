@@ -5,6 +5,8 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
+using System.Runtime.CompilerServices;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.SocketIo
 {
@@ -67,6 +69,7 @@ namespace SocketIo.Core.SocketIo
         /// <see cref="StartReservedPump"/> once it holds no lock (<paramref name="startPump"/>): the emitting thread then
         /// writes at once, instead of handing over to the thread pool and waiting for it to be written.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         public bool EnqueueDeferred(OutgoingPacket packet, out bool startPump)
         {
             startPump = false;
@@ -83,6 +86,7 @@ namespace SocketIo.Core.SocketIo
         /// emitting thread queues meanwhile goes into the same socket write, instead of one write (a system call, and
         /// the peer's wake-up) per emit. The caller's execution context does not flow into the writer.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         public void StartReservedPump()
         {
             if (Stopwatch.GetTimestamp() - Volatile.Read(ref _pumpEndedAt) < BurstTicks)
@@ -121,6 +125,7 @@ namespace SocketIo.Core.SocketIo
         /// <summary>Hands queued packets to the engine (which keeps call order and batches), at most
         /// <see cref="MaxInFlight"/> unsettled at a time; the engine reports each one back (<see cref="OnSent"/>,
         /// <see cref="OnSendFailed"/>). Runs once at a time (<see cref="_pumping"/>).</summary>
+        [MethodImpl(HotPath.Optimize)]
         private void Pump(bool inline)
         {
             int budget = inline ? InlineBudget : int.MaxValue;
@@ -183,6 +188,7 @@ namespace SocketIo.Core.SocketIo
         }
 
         /// <summary>From the engine: the packet's frames were written.</summary>
+        [MethodImpl(HotPath.Optimize)]
         internal void OnSent(OutgoingPacket packet)
         {
             Interlocked.Decrement(ref _inFlight);
@@ -199,6 +205,7 @@ namespace SocketIo.Core.SocketIo
             ResumeIfWaiting();
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void ResumeIfWaiting()
         {
             if (!_queue.IsEmpty && Volatile.Read(ref _pumping) == 0) Schedule();
@@ -282,6 +289,7 @@ namespace SocketIo.Core.SocketIo
         /// the writer itself (no continuation hop per emit; the caller's continuations run in the pool).</summary>
         public Task<EmitOutcome> Emitted
         {
+            [MethodImpl(HotPath.Optimize)]
             get
             {
                 lock (this)
@@ -294,6 +302,7 @@ namespace SocketIo.Core.SocketIo
 
         /// <summary>Sets the outcome of <see cref="Written"/> and <see cref="Emitted"/> (the first call wins); a failure's
         /// <see cref="Error"/> is set before.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public void SetWritten(EmitOutcome outcome)
         {
             TaskCompletionSource<EmitOutcome>? waiter, emitter;
@@ -334,6 +343,7 @@ namespace SocketIo.Core.SocketIo
 
         void ISendCallback.OnSendFailed(Exception error) => WrittenBy!.OnSendFailed(this, error);
 
+        [MethodImpl(HotPath.Optimize)]
         public void ReturnRented()
         {
             var rented = Rented;

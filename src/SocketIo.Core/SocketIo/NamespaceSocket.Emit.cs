@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
+using System.Runtime.CompilerServices;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.SocketIo
 {
@@ -18,6 +20,7 @@ namespace SocketIo.Core.SocketIo
         /// <summary>Emits an event without waiting for an acknowledgement; says whether it was sent, buffered, dropped
         /// (volatile) or queued (retries). Fails with <see cref="SocketIoNotConnectedException"/> once the socket is
         /// Disconnected (closed for good).</summary>
+        [MethodImpl(HotPath.Optimize)]
         public Task<EmitOutcome> EmitAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
         {
             // Not async: an emit the emitting thread wrote at once (the usual case) returns a cached completed task,
@@ -104,6 +107,7 @@ namespace SocketIo.Core.SocketIo
         }
 
         /// <summary>Sends now, buffers, or drops (volatile) — socket.io-client's emit.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private EmitOutcome Submit(OutgoingPacket packet, PendingAck? pending)
         {
             EngineSession? pumpHere = null;
@@ -117,6 +121,7 @@ namespace SocketIo.Core.SocketIo
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private EmitOutcome SubmitLocked(OutgoingPacket packet, PendingAck? pending, ref EngineSession? pumpHere)
         {
             lock (_gate)
@@ -218,6 +223,7 @@ namespace SocketIo.Core.SocketIo
 
         /// <summary>An emit sent at most once: with the default parser its text frame is a pooled buffer, returned
         /// once written (retry-queue emits, sent again on each try, use <see cref="Encode"/>).</summary>
+        [MethodImpl(HotPath.Optimize)]
         private OutgoingPacket EventPacket(object?[] all, long? ackId, bool isVolatile)
         {
             if (!ReferenceEquals(_manager.Options.Parser, DefaultSioParser.Instance))
@@ -229,6 +235,7 @@ namespace SocketIo.Core.SocketIo
         private IReadOnlyList<OutgoingFrame> Encode(object?[] all, long? ackId) =>
             _manager.Options.Parser.EncodeEvent(Namespace, ackId, all, _manager.Options.ValueAdapter);
 
+        [MethodImpl(HotPath.Optimize)]
         private static object?[] WithName(string eventName, IReadOnlyList<object?> arguments)
         {
             if (string.IsNullOrEmpty(eventName)) throw new ArgumentException("An event needs a name.", nameof(eventName));
