@@ -72,6 +72,11 @@ namespace SocketIo.Core.EngineIo
 
         // ---- writing ------------------------------------------------------------------------------------------
 
+        private long _writes;
+
+        /// <summary>Transport writes (WebSocket batches, POSTs) started so far: how well sends were batched.</summary>
+        internal long Writes => Interlocked.Read(ref _writes);
+
         /// <summary>Starts the single writer unless it runs, the buffer is empty, or an upgrade holds writes back. A write
         /// that completes at once runs on the calling thread.</summary>
         [MethodImpl(HotPath.Optimize)]
@@ -101,6 +106,7 @@ namespace SocketIo.Core.EngineIo
                     transport = _transport;
                     batch = TakeBatch(_queue, transport is PollingTransport ? (Handshake?.MaxPayload ?? 0) : -1, MaxPacketsPerPost, _batch);
                 }
+                Interlocked.Increment(ref _writes);
                 try
                 {
                     await transport.WriteAsync(batch.Frames, CancellationToken.None).ConfigureAwait(false);

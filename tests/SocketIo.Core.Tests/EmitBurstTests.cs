@@ -1,0 +1,63 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using SocketIo.Core.EngineIo;
+using SocketIo.Core.SocketIo;
+using SocketIo.Core.Tests.Infrastructure;
+using Xunit;
+
+namespace SocketIo.Core.Tests
+{
+    /// <summary>
+    /// Emits in a tight loop (queued, not awaited one by one): they arrive whole and in order, go out in far fewer
+    /// socket writes than emits, and each emit's task still says how its own packet fared.
+    /// </summary>
+    [Collection(TimingSensitive.Name)]
+    public class EmitBurstTests
+    {
+        private const int Burst = 2000;
+
+        [Fact]
+        public async Task ABurstArrivesInOrderInFewWrites()
+        {
+            using var server = new FakeEngineServer();
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
+            var connecting = client.Socket.ConnectAsync(CancellationToken.None);
+            using var connection = await server.AcceptAndJoinAsync();
+            await connecting.WaitAsync(Client.Timeout);
+            long writesBefore = client.Manager.Engine!.Writes;
+
+            var tasks = new Task<EmitOutcome>[Burst];
+            for (int i = 0; i < Burst; i++)
+                tasks[i] = client.Socket.EmitAsync("s", new object?[] { i }, EmitOptions.Default, CancellationToken.None);
+            for (int i = 0; i < Burst; i++) Assert.Equal($"42[\"s\",{i}]", await connection.ReceiveTextAsync());
+
+            Assert.All(await Task.WhenAll(tasks).WaitAsync(Client.Timeout), outcome => Assert.Equal(EmitOutcome.Sent, outcome));
+            long writes = client.Manager.Engine!.Writes - writesBefore;
+            // One write per emit would be 2000; a burst is batched while a write is pending (typically a few writes).
+            Assert.True(writes <= Burst / 10, $"{writes} socket writes for {Burst} emits");
+        }
+
+        [Fact]
+        public async Task AnOversizedEmitInABurstFailsAloneAndTheOthersArrive()
+        {
+            using var server = new FakeEngineServer();
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
+            var connecting = client.Socket.ConnectAsync(CancellationToken.None);
+            using var connection = await server.AcceptAndJoinAsync();
+            await connecting.WaitAsync(Client.Timeout);
+
+            var tasks = new Task<EmitOutcome>[Burst];
+            var tooLarge = new string('x', 1_000_001); // the fake server's maxPayload is 1,000,000 bytes
+            for (int i = 0; i < Burst; i++)
+                tasks[i] = client.Socket.EmitAsync("s", new object?[] { i == Burst / 2 ? tooLarge : (object)i }, EmitOptions.Default, CancellationToken.None);
+            for (int i = 0; i < Burst; i++)
+                if (i != Burst / 2) Assert.Equal($"42[\"s\",{i}]", await connection.ReceiveTextAsync());
+
+            await Assert.ThrowsAsync<SocketIoPayloadTooLargeException>(() => tasks[Burst / 2].WaitAsync(Client.Timeout));
+            for (int i = 0; i < Burst; i++)
+                if (i != Burst / 2) Assert.Equal(EmitOutcome.Sent, await tasks[i].WaitAsync(Client.Timeout));
+            Assert.Equal(ConnectionState.Connected, client.Socket.State);
+        }
+    }
+}
