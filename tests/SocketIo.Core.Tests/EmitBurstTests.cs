@@ -39,6 +39,32 @@ namespace SocketIo.Core.Tests
         }
 
         [Fact]
+        public async Task EmitsAwaitedOneByOneAreWrittenOnTheEmittingThread()
+        {
+            // A caller that waits for each emit gains nothing from the pool (there is never a second packet to batch):
+            // its emits are written before EmitAsync returns, but for a rare probe.
+            using var server = new FakeEngineServer();
+            using var client = new Client(server.BaseUri, configure: FakeEngineServer.WebSocketOnly);
+            var connecting = client.Socket.ConnectAsync(CancellationToken.None);
+            using var connection = await server.AcceptAndJoinAsync();
+            await connecting.WaitAsync(Client.Timeout);
+
+            var reading = Task.Run(async () =>
+            {
+                for (int i = 0; i < Burst; i++) Assert.Equal($"42[\"s\",{i}]", await connection.ReceiveTextAsync());
+            });
+            int writtenBeforeReturn = 0;
+            for (int i = 0; i < Burst; i++)
+            {
+                var emit = client.Socket.EmitAsync("s", new object?[] { i }, EmitOptions.Default, CancellationToken.None);
+                if (emit.IsCompleted) writtenBeforeReturn++;
+                Assert.Equal(EmitOutcome.Sent, await emit.WaitAsync(Client.Timeout));
+            }
+            await reading.WaitAsync(Client.Timeout);
+            Assert.True(writtenBeforeReturn >= Burst * 9 / 10, $"{writtenBeforeReturn} of {Burst} emits written before EmitAsync returned");
+        }
+
+        [Fact]
         public async Task AnOversizedEmitInABurstFailsAloneAndTheOthersArrive()
         {
             using var server = new FakeEngineServer();

@@ -27,9 +27,14 @@ namespace SocketIo.Core.SocketIo
         /// <summary>Emits closer together than this (20 µs, a few loopback writes) are written in batches by the pool.</summary>
         private static readonly long BurstTicks = Stopwatch.Frequency / 50_000;
 
+        /// <summary>After a burst pump found a single packet (its emitter waits for each emit), this many emits of the
+        /// burst are written inline before the pool is tried again.</summary>
+        private const int InlineAfterSinglePacket = 64;
+
         private readonly ConcurrentQueue<OutgoingPacket> _queue = new ConcurrentQueue<OutgoingPacket>();
         private int _pumping;
         private long _pumpEndedAt; // Stopwatch ticks
+        private int _inlineBeforeRetry; // see InlineAfterSinglePacket; only the pump's holder touches it
         private int _inFlight; // handed to the engine, not yet reported back
         private volatile bool _opened;
         private volatile bool _failed;
@@ -84,23 +89,29 @@ namespace SocketIo.Core.SocketIo
         /// thread at once (no pool hop before the write: the lowest latency). An emit that comes within
         /// <see cref="BurstTicks"/> of the last pump's end is part of a burst: the pool writes it, and whatever the
         /// emitting thread queues meanwhile goes into the same socket write, instead of one write (a system call, and
-        /// the peer's wake-up) per emit. The caller's execution context does not flow into the writer.
+        /// the peer's wake-up) per emit. Unless the emitter waits for each emit (a pool pump then finds one packet, and
+        /// the hop only delays the waiter): such emits go on inline. The caller's execution context does not flow into
+        /// the writer.
         /// </summary>
         [MethodImpl(HotPath.Optimize)]
         public void StartReservedPump()
         {
             if (Stopwatch.GetTimestamp() - Volatile.Read(ref _pumpEndedAt) < BurstTicks)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
-                return;
+                if (_inlineBeforeRetry == 0)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(BurstPumpCallback, this);
+                    return;
+                }
+                _inlineBeforeRetry--;
             }
             if (ExecutionContext.IsFlowSuppressed())
             {
-                Pump(inline: true);
+                Pump(PumpRun.Inline);
                 return;
             }
             var flow = ExecutionContext.SuppressFlow();
-            try { Pump(inline: true); }
+            try { Pump(PumpRun.Inline); }
             finally { flow.Undo(); }
         }
 
@@ -117,7 +128,18 @@ namespace SocketIo.Core.SocketIo
                 ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
         }
 
-        private static readonly WaitCallback PumpCallback = state => ((EngineSession)state!).Pump(inline: false);
+        private static readonly WaitCallback PumpCallback = state => ((EngineSession)state!).Pump(PumpRun.Pool);
+        private static readonly WaitCallback BurstPumpCallback = state => ((EngineSession)state!).Pump(PumpRun.Burst);
+
+        private enum PumpRun
+        {
+            /// <summary>On an emitting thread, which hands over at most <see cref="InlineBudget"/> packets.</summary>
+            Inline,
+            /// <summary>In the pool.</summary>
+            Pool,
+            /// <summary>In the pool, for a burst of emits (see <see cref="StartReservedPump"/>).</summary>
+            Burst,
+        }
 
         /// <summary>Packets an emitting thread hands over (and may write) for others before the pool takes over.</summary>
         private const int InlineBudget = 64;
@@ -126,9 +148,10 @@ namespace SocketIo.Core.SocketIo
         /// <see cref="MaxInFlight"/> unsettled at a time; the engine reports each one back (<see cref="OnSent"/>,
         /// <see cref="OnSendFailed"/>). Runs once at a time (<see cref="_pumping"/>).</summary>
         [MethodImpl(HotPath.Optimize)]
-        private void Pump(bool inline)
+        private void Pump(PumpRun run)
         {
-            int budget = inline ? InlineBudget : int.MaxValue;
+            int budget = run == PumpRun.Inline ? InlineBudget : int.MaxValue;
+            int handed = 0;
             while (true)
             {
                 bool handedOver = false; // packets given to the engine since its last flush
@@ -163,6 +186,7 @@ namespace SocketIo.Core.SocketIo
                         // Queued without starting the writer: everything this run hands over goes out in one write.
                         Engine.Send(packet.Frames, packet, flush: false);
                         handedOver = true;
+                        handed++;
                     }
                     catch (SocketIoNotConnectedException)
                     {
@@ -179,6 +203,7 @@ namespace SocketIo.Core.SocketIo
                     }
                 }
                 if (handedOver) Engine.Flush(); // may write (and report back) on this thread before it returns
+                if (run == PumpRun.Burst && handed <= 1) _inlineBeforeRetry = InlineAfterSinglePacket;
                 Volatile.Write(ref _pumpEndedAt, Stopwatch.GetTimestamp());
                 Volatile.Write(ref _pumping, 0);
                 // Look again after letting go: a packet queued, or a slot freed, meanwhile found the pump still reserved.
