@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
-using System.Runtime.CompilerServices;
 using SocketIo.Core.Json;
 
 namespace SocketIo.Core.SocketIo

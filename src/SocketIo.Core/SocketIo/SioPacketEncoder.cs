@@ -2,11 +2,11 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using SocketIo.Core.EngineIo;
 using SocketIo.Core.Json;
-using System.Runtime.CompilerServices;
 
 namespace SocketIo.Core.SocketIo
 {
