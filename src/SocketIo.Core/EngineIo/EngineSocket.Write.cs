@@ -28,15 +28,15 @@ namespace SocketIo.Core.EngineIo
             return group.Done!.Task;
         }
 
-        /// <summary><see cref="SendAsync"/> without a task: <paramref name="callback"/> hears once, in call order, that the
-        /// frames were written or failed to be, on the writer's thread (it must not block). Throws as SendAsync does
-        /// before queuing. Without <paramref name="flush"/> the frames wait for the caller's <see cref="Flush"/>, so that
-        /// several sends go out in one write.</summary>
+        /// <summary><see cref="SendAsync"/> without a task: the group (a subclass of <see cref="SendGroup"/>) hears once,
+        /// in call order, that its frames were written or failed to be, on the writer's thread (it must not block).
+        /// Throws as SendAsync does before queuing. Without <paramref name="flush"/> the frames wait for the caller's
+        /// <see cref="Flush"/>, so that several sends go out in one write. A group is sent at most once.</summary>
         [MethodImpl(HotPath.Optimize)]
-        internal void Send(IReadOnlyList<OutgoingFrame> frames, ISendCallback callback, bool flush = true)
+        internal void Send(SendGroup group, bool flush = true)
         {
+            var frames = group.Frames;
             CheckSendable(frames);
-            var group = new SendGroup(frames, callback);
             if (frames.Count == 0)
             {
                 group.Complete();
@@ -223,19 +223,20 @@ namespace SocketIo.Core.EngineIo
             _idleWaiters = null;
         }
 
-        /// <summary>One SendAsync or Send call: frames that go out together, in order.</summary>
-        internal sealed class SendGroup
+        /// <summary>One SendAsync or Send call: frames that go out together, in order. SendAsync's groups complete a
+        /// task; a subclass given to <see cref="Send"/> (the Socket.IO layer's packet) hears the outcome itself through
+        /// <see cref="OnSent"/> and <see cref="OnSendFailed"/>, so that a packet on its way out is one object.</summary>
+        internal class SendGroup
         {
-            private readonly ISendCallback? _callback;
             private int _settled;
 
-            public SendGroup(IReadOnlyList<OutgoingFrame> frames) : this(frames, null) { }
+            public SendGroup(IReadOnlyList<OutgoingFrame> frames) : this(frames, withTask: true) { }
 
-            public SendGroup(IReadOnlyList<OutgoingFrame> frames, ISendCallback? callback)
+            /// <param name="withTask">false for a subclass, which overrides <see cref="OnSent"/> and <see cref="OnSendFailed"/>.</param>
+            protected SendGroup(IReadOnlyList<OutgoingFrame> frames, bool withTask)
             {
                 Frames = frames;
-                _callback = callback;
-                if (callback == null) Done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (withTask) Done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
             public IReadOnlyList<OutgoingFrame> Frames { get; }
@@ -245,7 +246,7 @@ namespace SocketIo.Core.EngineIo
             public bool Started { get; set; }
             public LinkedListNode<SendGroup>? Node { get; set; }
             public CancellationTokenRegistration Registration { get; set; }
-            /// <summary>SendAsync's task (null for a group with a callback).</summary>
+            /// <summary>SendAsync's task (null for a subclass's group).</summary>
             public TaskCompletionSource<bool>? Done { get; }
 
             [MethodImpl(HotPath.Optimize)]
@@ -253,17 +254,21 @@ namespace SocketIo.Core.EngineIo
             {
                 if (Interlocked.Exchange(ref _settled, 1) != 0) return;
                 Registration.Dispose();
-                if (_callback != null) _callback.OnSent();
-                else Done!.TrySetResult(true);
+                OnSent();
             }
 
             public void Fail(Exception error)
             {
                 if (Interlocked.Exchange(ref _settled, 1) != 0) return;
                 Registration.Dispose();
-                if (_callback != null) _callback.OnSendFailed(error);
-                else Done!.TrySetException(error);
+                OnSendFailed(error);
             }
+
+            /// <summary>The frames were written: exactly one of this and <see cref="OnSendFailed"/> is called, on the
+            /// writer's thread (or the closing one). It must not block: it runs inside the writer loop.</summary>
+            protected virtual void OnSent() => Done!.TrySetResult(true);
+
+            protected virtual void OnSendFailed(Exception error) => Done!.TrySetException(error);
 
             /// <summary>Withdrawn before anything of it was written (SendAsync's cancellation).</summary>
             public void Cancel()

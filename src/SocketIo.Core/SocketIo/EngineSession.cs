@@ -182,7 +182,7 @@ namespace SocketIo.Core.SocketIo
                     try
                     {
                         // Queued without starting the writer: everything this run hands over goes out in one write.
-                        Engine.Send(packet.Frames, packet, flush: false);
+                        Engine.Send(packet, flush: false);
                         handedOver = true;
                         handed++;
                     }

@@ -23,19 +23,18 @@ namespace SocketIo.Core.SocketIo
 
     /// <summary>One Socket.IO packet on its way out: an event (with or without ack id), or a control packet
     /// (CONNECT, DISCONNECT, ACK) that is never buffered.</summary>
-    internal sealed class OutgoingPacket : ISendCallback
+    internal sealed class OutgoingPacket : EngineSocket.SendGroup
     {
         public OutgoingPacket(NamespaceSocket owner, IReadOnlyList<OutgoingFrame> frames, object?[]? eventArguments, long? ackId, bool isVolatile)
+            : base(frames, withTask: false)
         {
             Owner = owner;
-            Frames = frames;
             EventArguments = eventArguments;
             AckId = ackId;
             Volatile = isVolatile;
         }
 
         public NamespaceSocket Owner { get; }
-        public IReadOnlyList<OutgoingFrame> Frames { get; }
         /// <summary>An event's name then its arguments; null for a control packet.</summary>
         public object?[]? EventArguments { get; }
         public bool IsControl => EventArguments == null;
@@ -134,9 +133,10 @@ namespace SocketIo.Core.SocketIo
         /// <summary>The session that handed it to its engine (which reports back through this packet).</summary>
         public EngineSession? WrittenBy { get; set; }
 
-        void ISendCallback.OnSent() => WrittenBy!.OnSent(this);
+        [MethodImpl(HotPath.Optimize)]
+        protected override void OnSent() => WrittenBy!.OnSent(this);
 
-        void ISendCallback.OnSendFailed(Exception error) => WrittenBy!.OnSendFailed(this, error);
+        protected override void OnSendFailed(Exception error) => WrittenBy!.OnSendFailed(this, error);
 
         [MethodImpl(HotPath.Optimize)]
         public void ReturnRented()
