@@ -66,7 +66,7 @@ namespace SocketIo.Core.EngineIo
             lock (_gate)
             {
                 if (Volatile.Read(ref _state) != StateOpen) throw new SocketIoNotConnectedException("The connection is closed.");
-                group.Node = _queue.AddLast(group);
+                _queue.AddLast(group);
             }
         }
 
@@ -116,9 +116,8 @@ namespace SocketIo.Core.EngineIo
                     // The transport has reported its end (the session closes and fails the rest of the buffer).
                     lock (_gate)
                     {
-                        foreach (var group in batch.Completed)
-                            if (group.Node?.List != null) _queue.Remove(group.Node);
-                        if (batch.Partial != null && batch.Partial.Node?.List != null) _queue.Remove(batch.Partial.Node);
+                        foreach (var group in batch.Completed) _queue.Remove(group);
+                        if (batch.Partial != null) _queue.Remove(batch.Partial);
                         StopWriter();
                     }
                     var failure = e as SocketIoException ?? new SocketIoNotConnectedException("The connection was lost while sending: " + e.Message);
@@ -136,8 +135,7 @@ namespace SocketIo.Core.EngineIo
         {
             lock (_gate)
             {
-                foreach (var group in batch.Completed)
-                    if (group.Node?.List != null) _queue.Remove(group.Node);
+                foreach (var group in batch.Completed) _queue.Remove(group); // unless a close cleared the queue
             }
             foreach (var group in batch.Completed) group.Complete();
             batch.Clear(); // the frames' buffers are not kept alive by the next idle period
@@ -148,14 +146,13 @@ namespace SocketIo.Core.EngineIo
         /// at most <paramref name="maxPackets"/> packets (python-engineio's limit). A group may span two POSTs; nothing
         /// else comes between its frames.</summary>
         [MethodImpl(HotPath.Optimize)]
-        internal static Batch TakeBatch(LinkedList<SendGroup> queue, long maxPayload, int maxPackets, Batch? reuse = null)
+        internal static Batch TakeBatch(SendQueue queue, long maxPayload, int maxPackets, Batch? reuse = null)
         {
             var batch = reuse ?? new Batch();
             batch.Clear();
             long size = 0;
-            for (var node = queue.First; node != null; node = node.Next)
+            for (var group = queue.First; group != null; group = group.NextInQueue)
             {
-                var group = node.Value;
                 while (group.Next < group.Frames.Count)
                 {
                     var frame = group.Frames[group.Next];
@@ -186,8 +183,8 @@ namespace SocketIo.Core.EngineIo
         {
             lock (_gate)
             {
-                if (group.Started || group.Node?.List == null) return;
-                _queue.Remove(group.Node);
+                if (group.Started || !_queue.Contains(group)) return;
+                _queue.Remove(group);
                 SignalIdle();
             }
             group.Cancel();
@@ -244,7 +241,10 @@ namespace SocketIo.Core.EngineIo
             public int Next { get; set; }
             /// <summary>Some frame was handed to a write: the group can no longer be withdrawn.</summary>
             public bool Started { get; set; }
-            public LinkedListNode<SendGroup>? Node { get; set; }
+            /// <summary>The queue it is in (<see cref="SendQueue"/>'s links), or null.</summary>
+            public SendQueue? Queue { get; set; }
+            public SendGroup? PreviousInQueue { get; set; }
+            public SendGroup? NextInQueue { get; set; }
             public CancellationTokenRegistration Registration { get; set; }
             /// <summary>SendAsync's task (null for a subclass's group).</summary>
             public TaskCompletionSource<bool>? Done { get; }
