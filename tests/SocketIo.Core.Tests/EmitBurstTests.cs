@@ -34,8 +34,8 @@ namespace SocketIo.Core.Tests
 
             Assert.All(await Task.WhenAll(tasks).WaitAsync(Client.Timeout), outcome => Assert.Equal(EmitOutcome.Sent, outcome));
             long writes = client.Manager.Engine!.Writes - writesBefore;
-            // One write per emit would be 2000; a burst is batched while a write is pending (typically a few writes).
-            Assert.True(writes <= Burst / 10, $"{writes} socket writes for {Burst} emits");
+            // One write per emit would be 2000; batched, it takes 10 to 60 here (the bound leaves room for a loaded machine).
+            Assert.True(writes <= Burst / 4, $"{writes} socket writes for {Burst} emits");
         }
 
         [Fact]
