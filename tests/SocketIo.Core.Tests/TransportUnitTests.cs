@@ -19,18 +19,14 @@ namespace SocketIo.Core.Tests
 
         private static OutgoingFrame BinaryFrame(int bytes) => new OutgoingFrame(new ArraySegment<byte>(new byte[bytes]), isBinary: true);
 
-        private static LinkedList<EngineSocket.SendGroup> Queue(params OutgoingFrame[][] groups)
+        private static SendQueue Queue(params OutgoingFrame[][] groups)
         {
-            var queue = new LinkedList<EngineSocket.SendGroup>();
-            foreach (var frames in groups)
-            {
-                var group = new EngineSocket.SendGroup(frames);
-                group.Node = queue.AddLast(group);
-            }
+            var queue = new SendQueue();
+            foreach (var frames in groups) queue.AddLast(new EngineSocket.SendGroup(frames));
             return queue;
         }
 
-        private static List<List<OutgoingFrame>> Drain(LinkedList<EngineSocket.SendGroup> queue, long maxPayload, int maxPackets = EngineSocket.MaxPacketsPerPost)
+        private static List<List<OutgoingFrame>> Drain(SendQueue queue, long maxPayload, int maxPackets = EngineSocket.MaxPacketsPerPost)
         {
             var writes = new List<List<OutgoingFrame>>();
             while (queue.Count > 0)
@@ -96,6 +92,31 @@ namespace SocketIo.Core.Tests
             var second = EngineSocket.TakeBatch(queue, 1_000_000, EngineSocket.MaxPacketsPerPost);
             Assert.Equal(6, second.Frames.Count);           // its last 5 frames, then the next group
             Assert.Equal(2, second.Completed.Count);
+        }
+
+        [Fact]
+        public void TheSendQueueKeepsOrderAcrossRemovalsAnywhere()
+        {
+            var groups = Enumerable.Range(0, 5).Select(i => new EngineSocket.SendGroup(new[] { TextFrame(i + 2) })).ToArray();
+            var queue = new SendQueue();
+            foreach (var group in groups) queue.AddLast(group);
+            queue.Remove(groups[2]); // middle
+            queue.Remove(groups[0]); // first
+            queue.Remove(groups[4]); // last
+            queue.Remove(groups[4]); // again: nothing
+            Assert.Equal(2, queue.Count);
+            Assert.Same(groups[1], queue.First);
+            Assert.Same(groups[3], groups[1].NextInQueue);
+            Assert.Null(groups[3].NextInQueue);
+            queue.AddLast(groups[0]);
+            Assert.Same(groups[0], groups[3].NextInQueue);
+
+            queue.Clear();
+            Assert.Equal(0, queue.Count);
+            Assert.Null(queue.First);
+            Assert.All(groups, g => Assert.False(queue.Contains(g)));
+            queue.Remove(groups[1]); // a group a close took out: nothing
+            Assert.Equal(0, queue.Count);
         }
 
         [Fact]

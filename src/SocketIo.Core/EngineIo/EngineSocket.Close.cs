@@ -34,7 +34,7 @@ namespace SocketIo.Core.EngineIo
                 // A group the writer has handed whole to a write is the writer's: it completes or fails it with that
                 // write's outcome (a close racing a finished write must not fail what the server already has).
                 var pending = new List<SendGroup>();
-                foreach (var group in _queue)
+                for (var group = _queue.First; group != null; group = group.NextInQueue)
                     if (group.Next < group.Frames.Count) pending.Add(group);
                 _queue.Clear();
                 var transport = _transport;

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.EngineIo
 {
@@ -26,22 +28,25 @@ namespace SocketIo.Core.EngineIo
             return group.Done!.Task;
         }
 
-        /// <summary><see cref="SendAsync"/> without a task: <paramref name="callback"/> hears once, in call order, that the
-        /// frames were written or failed to be, on the writer's thread (it must not block). Throws as SendAsync does
-        /// before queuing.</summary>
-        internal void Send(IReadOnlyList<OutgoingFrame> frames, ISendCallback callback)
+        /// <summary><see cref="SendAsync"/> without a task: the group (a subclass of <see cref="SendGroup"/>) hears once,
+        /// in call order, that its frames were written or failed to be, on the writer's thread (it must not block).
+        /// Throws as SendAsync does before queuing. Without <paramref name="flush"/> the frames wait for the caller's
+        /// <see cref="Flush"/>, so that several sends go out in one write. A group is sent at most once.</summary>
+        [MethodImpl(HotPath.Optimize)]
+        internal void Send(SendGroup group, bool flush = true)
         {
+            var frames = group.Frames;
             CheckSendable(frames);
-            var group = new SendGroup(frames, callback);
             if (frames.Count == 0)
             {
                 group.Complete();
                 return;
             }
             Add(group);
-            Flush();
+            if (flush) Flush();
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void CheckSendable(IReadOnlyList<OutgoingFrame> frames)
         {
             if (Volatile.Read(ref _state) != StateOpen || Handshake == null) throw new SocketIoNotConnectedException("The connection is closed.");
@@ -55,19 +60,27 @@ namespace SocketIo.Core.EngineIo
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Add(SendGroup group)
         {
             lock (_gate)
             {
                 if (Volatile.Read(ref _state) != StateOpen) throw new SocketIoNotConnectedException("The connection is closed.");
-                group.Node = _queue.AddLast(group);
+                _queue.AddLast(group);
             }
         }
 
         // ---- writing ------------------------------------------------------------------------------------------
 
-        /// <summary>Starts the single writer unless it runs, the buffer is empty, or an upgrade holds writes back.</summary>
-        private void Flush()
+        private long _writes;
+
+        /// <summary>Transport writes (WebSocket batches, POSTs) started so far: how well sends were batched.</summary>
+        internal long Writes => Interlocked.Read(ref _writes);
+
+        /// <summary>Starts the single writer unless it runs, the buffer is empty, or an upgrade holds writes back. A write
+        /// that completes at once runs on the calling thread.</summary>
+        [MethodImpl(HotPath.Optimize)]
+        internal void Flush()
         {
             lock (_gate)
             {
@@ -93,6 +106,7 @@ namespace SocketIo.Core.EngineIo
                     transport = _transport;
                     batch = TakeBatch(_queue, transport is PollingTransport ? (Handshake?.MaxPayload ?? 0) : -1, MaxPacketsPerPost, _batch);
                 }
+                Interlocked.Increment(ref _writes);
                 try
                 {
                     await transport.WriteAsync(batch.Frames, CancellationToken.None).ConfigureAwait(false);
@@ -102,9 +116,8 @@ namespace SocketIo.Core.EngineIo
                     // The transport has reported its end (the session closes and fails the rest of the buffer).
                     lock (_gate)
                     {
-                        foreach (var group in batch.Completed)
-                            if (group.Node?.List != null) _queue.Remove(group.Node);
-                        if (batch.Partial != null && batch.Partial.Node?.List != null) _queue.Remove(batch.Partial.Node);
+                        foreach (var group in batch.Completed) _queue.Remove(group);
+                        if (batch.Partial != null) _queue.Remove(batch.Partial);
                         StopWriter();
                     }
                     var failure = e as SocketIoException ?? new SocketIoNotConnectedException("The connection was lost while sending: " + e.Message);
@@ -112,28 +125,34 @@ namespace SocketIo.Core.EngineIo
                     batch.Partial?.Fail(failure);
                     return;
                 }
-                lock (_gate)
-                {
-                    foreach (var group in batch.Completed)
-                        if (group.Node?.List != null) _queue.Remove(group.Node);
-                }
-                foreach (var group in batch.Completed) group.Complete();
-                batch.Clear(); // the frames' buffers are not kept alive by the next idle period
+                SettleWritten(batch);
             }
+        }
+
+        /// <summary>After a write: its groups leave the buffer and hear that they were written.</summary>
+        [MethodImpl(HotPath.Optimize)]
+        private void SettleWritten(Batch batch)
+        {
+            lock (_gate)
+            {
+                foreach (var group in batch.Completed) _queue.Remove(group); // unless a close cleared the queue
+            }
+            foreach (var group in batch.Completed) group.Complete();
+            batch.Clear(); // the frames' buffers are not kept alive by the next idle period
         }
 
         /// <summary>The next write from the head of the buffer. WebSocket (<paramref name="maxPayload"/> &lt; 0): all of
         /// it. Polling: as engine.io-client does, packets while the payload stays within maxPayload (at least one), and
         /// at most <paramref name="maxPackets"/> packets (python-engineio's limit). A group may span two POSTs; nothing
         /// else comes between its frames.</summary>
-        internal static Batch TakeBatch(LinkedList<SendGroup> queue, long maxPayload, int maxPackets, Batch? reuse = null)
+        [MethodImpl(HotPath.Optimize)]
+        internal static Batch TakeBatch(SendQueue queue, long maxPayload, int maxPackets, Batch? reuse = null)
         {
             var batch = reuse ?? new Batch();
             batch.Clear();
             long size = 0;
-            for (var node = queue.First; node != null; node = node.Next)
+            for (var group = queue.First; group != null; group = group.NextInQueue)
             {
-                var group = node.Value;
                 while (group.Next < group.Frames.Count)
                 {
                     var frame = group.Frames[group.Next];
@@ -164,8 +183,8 @@ namespace SocketIo.Core.EngineIo
         {
             lock (_gate)
             {
-                if (group.Started || group.Node?.List == null) return;
-                _queue.Remove(group.Node);
+                if (group.Started || !_queue.Contains(group)) return;
+                _queue.Remove(group);
                 SignalIdle();
             }
             group.Cancel();
@@ -201,19 +220,20 @@ namespace SocketIo.Core.EngineIo
             _idleWaiters = null;
         }
 
-        /// <summary>One SendAsync or Send call: frames that go out together, in order.</summary>
-        internal sealed class SendGroup
+        /// <summary>One SendAsync or Send call: frames that go out together, in order. SendAsync's groups complete a
+        /// task; a subclass given to <see cref="Send"/> (the Socket.IO layer's packet) hears the outcome itself through
+        /// <see cref="OnSent"/> and <see cref="OnSendFailed"/>, so that a packet on its way out is one object.</summary>
+        internal class SendGroup
         {
-            private readonly ISendCallback? _callback;
             private int _settled;
 
-            public SendGroup(IReadOnlyList<OutgoingFrame> frames) : this(frames, null) { }
+            public SendGroup(IReadOnlyList<OutgoingFrame> frames) : this(frames, withTask: true) { }
 
-            public SendGroup(IReadOnlyList<OutgoingFrame> frames, ISendCallback? callback)
+            /// <param name="withTask">false for a subclass, which overrides <see cref="OnSent"/> and <see cref="OnSendFailed"/>.</param>
+            protected SendGroup(IReadOnlyList<OutgoingFrame> frames, bool withTask)
             {
                 Frames = frames;
-                _callback = callback;
-                if (callback == null) Done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (withTask) Done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
             public IReadOnlyList<OutgoingFrame> Frames { get; }
@@ -221,26 +241,34 @@ namespace SocketIo.Core.EngineIo
             public int Next { get; set; }
             /// <summary>Some frame was handed to a write: the group can no longer be withdrawn.</summary>
             public bool Started { get; set; }
-            public LinkedListNode<SendGroup>? Node { get; set; }
+            /// <summary>The queue it is in (<see cref="SendQueue"/>'s links), or null.</summary>
+            public SendQueue? Queue { get; set; }
+            public SendGroup? PreviousInQueue { get; set; }
+            public SendGroup? NextInQueue { get; set; }
             public CancellationTokenRegistration Registration { get; set; }
-            /// <summary>SendAsync's task (null for a group with a callback).</summary>
+            /// <summary>SendAsync's task (null for a subclass's group).</summary>
             public TaskCompletionSource<bool>? Done { get; }
 
+            [MethodImpl(HotPath.Optimize)]
             public void Complete()
             {
                 if (Interlocked.Exchange(ref _settled, 1) != 0) return;
                 Registration.Dispose();
-                if (_callback != null) _callback.OnSent();
-                else Done!.TrySetResult(true);
+                OnSent();
             }
 
             public void Fail(Exception error)
             {
                 if (Interlocked.Exchange(ref _settled, 1) != 0) return;
                 Registration.Dispose();
-                if (_callback != null) _callback.OnSendFailed(error);
-                else Done!.TrySetException(error);
+                OnSendFailed(error);
             }
+
+            /// <summary>The frames were written: exactly one of this and <see cref="OnSendFailed"/> is called, on the
+            /// writer's thread (or the closing one). It must not block: it runs inside the writer loop.</summary>
+            protected virtual void OnSent() => Done!.TrySetResult(true);
+
+            protected virtual void OnSendFailed(Exception error) => Done!.TrySetException(error);
 
             /// <summary>Withdrawn before anything of it was written (SendAsync's cancellation).</summary>
             public void Cancel()

@@ -34,7 +34,7 @@ namespace SocketIo.Core.EngineIo
 
         // Transport, write buffer and upgrade state, all under _gate.
         private readonly object _gate = new object();
-        private readonly LinkedList<SendGroup> _queue = new LinkedList<SendGroup>();
+        private readonly SendQueue _queue = new SendQueue();
         private EngineTransport? _transport;
         private WebSocketTransport? _probe;
         private bool _flushing;

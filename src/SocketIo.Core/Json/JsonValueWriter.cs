@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace SocketIo.Core.Json
@@ -25,6 +26,7 @@ namespace SocketIo.Core.Json
         public List<byte[]> Attachments { get; } = new List<byte[]>();
 
         /// <summary>Makes a writer that finished (or failed) usable for the next value, so encoders can keep one.</summary>
+        [MethodImpl(HotPath.Optimize)]
         internal void Reset(IOutgoingValueAdapter? adapter)
         {
             _adapter = adapter;
@@ -33,6 +35,7 @@ namespace SocketIo.Core.Json
             Attachments.Clear();
         }
 
+        [MethodImpl(HotPath.Optimize)]
         public void Write(Utf8JsonWriter writer, object? value)
         {
             switch (value)
@@ -129,6 +132,7 @@ namespace SocketIo.Core.Json
             Attachments.Add(bytes);
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Enter(object container, bool isContainer)
         {
             for (int i = 0; i < _path.Count; i++)
@@ -140,6 +144,7 @@ namespace SocketIo.Core.Json
             _path.Add(container);
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Leave(bool isContainer)
         {
             _path.RemoveAt(_path.Count - 1);

@@ -1,9 +1,10 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.ExceptionServices;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.SocketIo
 {
@@ -19,6 +20,7 @@ namespace SocketIo.Core.SocketIo
         /// <summary>Emits an event without waiting for an acknowledgement; says whether it was sent, buffered, dropped
         /// (volatile) or queued (retries). Fails with <see cref="SocketIoNotConnectedException"/> once the socket is
         /// Disconnected (closed for good).</summary>
+        [MethodImpl(HotPath.Optimize)]
         public Task<EmitOutcome> EmitAsync(string eventName, IReadOnlyList<object?> arguments, EmitOptions options, CancellationToken cancellationToken)
         {
             // Not async: an emit the emitting thread wrote at once (the usual case) returns a cached completed task,
@@ -41,16 +43,8 @@ namespace SocketIo.Core.SocketIo
             {
                 return Task.FromException<EmitOutcome>(e);
             }
-            var written = packet.Written;
-            if (written.IsCompleted && packet.Error == null) return written;
-            return AwaitWrittenAsync(packet, written, cancellationToken);
-        }
-
-        private static async Task<EmitOutcome> AwaitWrittenAsync(OutgoingPacket packet, Task<EmitOutcome> written, CancellationToken cancellationToken)
-        {
-            var outcome = await WithCancellation(written, cancellationToken).ConfigureAwait(false);
-            if (packet.Error != null) ExceptionDispatchInfo.Capture(packet.Error).Throw();
-            return outcome;
+            var emitted = packet.Emitted;
+            return emitted.IsCompleted || !cancellationToken.CanBeCanceled ? emitted : WithCancellation(emitted, cancellationToken);
         }
 
         /// <summary>Emits an event and waits for the server's acknowledgement; returns its arguments.</summary>
@@ -113,6 +107,7 @@ namespace SocketIo.Core.SocketIo
         }
 
         /// <summary>Sends now, buffers, or drops (volatile) — socket.io-client's emit.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private EmitOutcome Submit(OutgoingPacket packet, PendingAck? pending)
         {
             EngineSession? pumpHere = null;
@@ -122,10 +117,11 @@ namespace SocketIo.Core.SocketIo
             }
             finally
             {
-                pumpHere?.PumpInline(); // outside the lock: the emitting thread writes (see EngineSession.EnqueueDeferred)
+                pumpHere?.StartReservedPump(); // outside the lock (see EngineSession.EnqueueDeferred)
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private EmitOutcome SubmitLocked(OutgoingPacket packet, PendingAck? pending, ref EngineSession? pumpHere)
         {
             lock (_gate)
@@ -227,6 +223,7 @@ namespace SocketIo.Core.SocketIo
 
         /// <summary>An emit sent at most once: with the default parser its text frame is a pooled buffer, returned
         /// once written (retry-queue emits, sent again on each try, use <see cref="Encode"/>).</summary>
+        [MethodImpl(HotPath.Optimize)]
         private OutgoingPacket EventPacket(object?[] all, long? ackId, bool isVolatile)
         {
             if (!ReferenceEquals(_manager.Options.Parser, DefaultSioParser.Instance))
@@ -238,6 +235,7 @@ namespace SocketIo.Core.SocketIo
         private IReadOnlyList<OutgoingFrame> Encode(object?[] all, long? ackId) =>
             _manager.Options.Parser.EncodeEvent(Namespace, ackId, all, _manager.Options.ValueAdapter);
 
+        [MethodImpl(HotPath.Optimize)]
         private static object?[] WithName(string eventName, IReadOnlyList<object?> arguments)
         {
             if (string.IsNullOrEmpty(eventName)) throw new ArgumentException("An event needs a name.", nameof(eventName));

@@ -1,5 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.SocketIo
 {
@@ -8,6 +10,7 @@ namespace SocketIo.Core.SocketIo
         // ---- from the session's writer ------------------------------------------------------------------------------
 
         /// <returns>false when the packet must not be written on <paramref name="session"/> (then it is not sent).</returns>
+        [MethodImpl(HotPath.Optimize)]
         internal bool OnWriting(OutgoingPacket packet, EngineSession session)
         {
             lock (_gate)
@@ -19,6 +22,7 @@ namespace SocketIo.Core.SocketIo
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         internal void OnWritten(OutgoingPacket packet)
         {
             lock (_gate) packet.Status = PacketStatus.Sent;

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using SocketIo.Core.EngineIo;
@@ -43,11 +44,13 @@ namespace SocketIo.Core.SocketIo
 
         /// <summary>An event whose text frame is a buffer rented from <see cref="ArrayPool{T}.Shared"/> (a segment of it):
         /// the caller returns <c>frames[0].Bytes.Array</c> once the frame was written and nothing reads it any more.</summary>
+        [MethodImpl(HotPath.Optimize)]
         internal static OutgoingFrame[] EncodeEventPooled(string nsp, long? ackId, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter)
         {
             return EncodeArray(SioPacketType.Event, nsp, ackId, arguments, adapter, pooled: true);
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static OutgoingFrame[] EncodeArray(SioPacketType type, string nsp, long? id, IReadOnlyList<object?> arguments, IOutgoingValueAdapter? adapter, bool pooled = false)
         {
             // The JSON goes to a per-thread buffer and writer; the frame is then one array (exact, or pooled): header + JSON.
@@ -90,6 +93,7 @@ namespace SocketIo.Core.SocketIo
         private static OutgoingFrame Frame(SioPacketType type, string nsp, long? id, int attachments, byte[]? json) =>
             Frame(type, nsp, id, attachments, json == null ? ReadOnlySpan<byte>.Empty : json);
 
+        [MethodImpl(HotPath.Optimize)]
         private static OutgoingFrame Frame(SioPacketType type, string nsp, long? id, int attachments, ReadOnlySpan<byte> json, bool pooled = false)
         {
             bool binary = type == SioPacketType.BinaryEvent || type == SioPacketType.BinaryAck;
@@ -123,6 +127,7 @@ namespace SocketIo.Core.SocketIo
             return digits;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static int WriteDigits(byte[] bytes, int position, long value)
         {
             if (value < 0) // not produced by this client (ids and counts are never negative); written as before
@@ -157,6 +162,7 @@ namespace SocketIo.Core.SocketIo
             public ByteBufferWriter Buffer { get; }
             public Utf8JsonWriter Writer { get; }
 
+            [MethodImpl(HotPath.Optimize)]
             public static EncodeScratch Take()
             {
                 var scratch = s_current ?? new EncodeScratch();
@@ -165,6 +171,7 @@ namespace SocketIo.Core.SocketIo
             }
 
             /// <summary>Back for the next encode; not after a failure (the writer may be mid-value), nor when it grew large.</summary>
+            [MethodImpl(HotPath.Optimize)]
             public static void Give(EncodeScratch scratch)
             {
                 if (scratch.Buffer.Capacity > MaxKeptBytes) return;

@@ -70,14 +70,17 @@ namespace SocketIo.Core.Tests.WebSockets
         }
 
         [Theory]
-        [InlineData(0)]
-        [InlineData(1)]
-        [InlineData(2)]
-        [InlineData(3)]
-        [InlineData(5)]
-        public void MaskingFromAnyPositionMatchesByteByByte(int position)
+        [InlineData(0, 37)]
+        [InlineData(1, 37)]
+        [InlineData(2, 37)]
+        [InlineData(3, 37)]
+        [InlineData(5, 37)]
+        [InlineData(0, 3)]
+        [InlineData(3, 64)]
+        [InlineData(1, 203)] // several SIMD vectors, then 8-byte words, then single bytes
+        public void MaskingFromAnyPositionMatchesByteByByte(int position, int length)
         {
-            var source = Enumerable.Range(0, 37).Select(i => (byte)(255 - i)).ToArray();
+            var source = Enumerable.Range(0, length).Select(i => (byte)(255 - i)).ToArray();
             var keyBytes = new byte[] { 0x12, 0x34, 0x56, 0x78 };
             uint key = BitConverter.ToUInt32(keyBytes, 0);
             var masked = new byte[source.Length];
