@@ -95,7 +95,7 @@ namespace SocketIo.Core.Tests
         {
             Assert.Throws<SocketIoProtocolException>(() => Fast("[{\"a\":[1,2,{\"b\":3}],\"c\":"));
             AssertSame(new object?[] { 1, 2 }, Fast("[1,2]"));
-            var again = Assert.IsType<OrderedDictionary>(Fast("[{\"x\":1}]")[0]);
+            var again = Assert.IsType<OrderedJsonObject>(Fast("[{\"x\":1}]")[0]);
             Assert.Equal(new object[] { "x" }, again.Keys.Cast<object>().ToArray());
         }
 
@@ -123,10 +123,10 @@ namespace SocketIo.Core.Tests
                     Assert.Equal(items.Length, actualItems.Length);
                     for (int i = 0; i < items.Length; i++) AssertSame(items[i], actualItems[i]);
                     break;
-                case OrderedDictionary map:
-                    var actualMap = Assert.IsType<OrderedDictionary>(actual);
+                case OrderedJsonObject map:
+                    var actualMap = Assert.IsType<OrderedJsonObject>(actual);
                     Assert.Equal(map.Keys.Cast<object>().ToArray(), actualMap.Keys.Cast<object>().ToArray());
-                    for (int i = 0; i < map.Count; i++) AssertSame(map[i], actualMap[i]);
+                    for (int i = 0; i < map.Count; i++) AssertSame(map.GetAt(i).Value, actualMap.GetAt(i).Value);
                     break;
                 default:
                     Assert.IsType(expected.GetType(), actual);
