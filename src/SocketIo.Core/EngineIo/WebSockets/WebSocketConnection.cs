@@ -27,7 +27,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private const int DirectReadThreshold = 4 * 1024;
         private static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
         // Read coalescing (see ReceiveAsync): reads that each found data within QuickReadTicks, this many in a row and
-        // for StreakTicks, mean the loop is keeping up with a flood as it trickles in, whatever each read brought.
+        // for StreakTicks, mean the loop is keeping up with a flood as it trickles in, whatever each read brought (a read
+        // that filled the buffer does not count: a loop catching up a backlog already reads in large batches).
         private const int QuickReadsToCoalesce = 8;
         private const int CoalesceWaitMs = 2;
         private const int CoalescedBufferBytes = 64 * 1024; // what a flood brings in a wait, read at once
@@ -216,7 +217,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         if (smallWaits >= SmallWaitsToStop) coalescing = false;
                         quickReads = 0;
                     }
-                    else if (Stopwatch.GetTimestamp() - started < QuickReadTicks)
+                    else if (!filled && Stopwatch.GetTimestamp() - started < QuickReadTicks)
                     {
                         if (quickReads++ == 0)
                         {
