@@ -42,7 +42,7 @@ namespace SocketIo.Core.Json
                 for (int i = 0; i < count; i++)
                 {
                     var property = properties[i];
-                    if (property.Key == null) throw new ArgumentException("A JSON object's key cannot be null.", nameof(properties));
+                    if (property.Key == null) throw new ArgumentNullException(nameof(properties), "A JSON object's key cannot be null.");
                     int at = LinearFind(property.Key);
                     if (at < 0) _entries[_count++] = property;
                     else _entries[at] = property;
