@@ -43,7 +43,7 @@ namespace SocketIo.Core.Tests
             var packet = DecodeFrames("52-/files,[\"upload\",{\"_placeholder\":true,\"num\":0},{\"meta\":\"x\",\"blob\":{\"_placeholder\":true,\"num\":1}}]", B0102, B0304);
             Assert.Equal("/files", packet.Namespace);
             Assert.Equal(B0102, packet.Arguments![1]);
-            var nested = Assert.IsType<OrderedDictionary>(packet.Arguments[2]);
+            var nested = Assert.IsType<OrderedJsonObject>(packet.Arguments[2]);
             Assert.Equal("x", nested["meta"]);
             Assert.Equal(B0304, nested["blob"]);
         }
@@ -143,7 +143,7 @@ namespace SocketIo.Core.Tests
             Assert.NotNull(packet);
             Assert.Equal(42, packet!.Id);
             Assert.Equal("/admin", packet.Namespace);
-            var file = Assert.IsType<OrderedDictionary>(packet.Arguments![1]);
+            var file = Assert.IsType<OrderedJsonObject>(packet.Arguments![1]);
             Assert.Equal(payload, file["data"]);
             Assert.Equal(new byte[0], packet.Arguments[2]);
         }

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -53,7 +54,7 @@ namespace SocketIo.Core.Tests
                 () => client.Socket.ConnectAsync(CancellationToken.None).WaitAsync(Client.Timeout));
 
             Assert.Equal("not authorized", e.ServerMessage);
-            var data = Assert.IsType<OrderedDictionary>(e.ServerData);
+            var data = Assert.IsType<OrderedJsonObject>(e.ServerData);
             Assert.Equal(401, data["code"]);
             Assert.Equal(ConnectionState.Disconnected, client.Socket.State);
         }
@@ -67,7 +68,7 @@ namespace SocketIo.Core.Tests
                 () => client.Socket.ConnectAsync(CancellationToken.None).WaitAsync(Client.Timeout));
 
             Assert.Equal("auth rejected", e.ServerMessage);
-            Assert.Equal("bad token", Assert.IsType<OrderedDictionary>(e.ServerData)["reason"]);
+            Assert.Equal("bad token", Assert.IsType<OrderedJsonObject>(e.ServerData)["reason"]);
         }
 
         [Fact]
@@ -235,10 +236,10 @@ namespace SocketIo.Core.Tests
 
             var reply = Assert.Single(await client.EmitWithAckAsync("handshake"));
 
-            var handshake = Assert.IsType<OrderedDictionary>(reply);
-            var query = Assert.IsType<OrderedDictionary>(handshake["query"]);
-            var headers = Assert.IsType<OrderedDictionary>(handshake["headers"]);
-            var auth = Assert.IsType<OrderedDictionary>(handshake["auth"]);
+            var handshake = Assert.IsType<OrderedJsonObject>(reply);
+            var query = Assert.IsType<OrderedJsonObject>(handshake["query"]);
+            var headers = Assert.IsType<OrderedJsonObject>(handshake["headers"]);
+            var auth = Assert.IsType<OrderedJsonObject>(handshake["auth"]);
             Assert.Equal("a b&c", query["room"]);
             Assert.Equal("4", query["EIO"]);
             Assert.Equal("polling", query["transport"]); // the handshake request: polling first by default
@@ -254,7 +255,7 @@ namespace SocketIo.Core.Tests
 
             var welcome = await client.Events.NextAsync("welcome");
 
-            var body = Assert.IsType<OrderedDictionary>(Assert.Single(welcome.Arguments));
+            var body = Assert.IsType<OrderedJsonObject>(Assert.Single(welcome.Arguments));
             Assert.Equal("hello", body["message"]);
             Assert.Equal(client.Socket.Id, body["id"]);
         }

@@ -152,7 +152,7 @@ namespace SocketIo.Core.Tests
         {
             var packet = DecodeText("2[\"x\",{\"_placeholder\":true,\"num\":0}]");
 
-            Assert.IsType<System.Collections.Specialized.OrderedDictionary>(packet!.Arguments![1]);
+            Assert.IsType<OrderedJsonObject>(packet!.Arguments![1]);
         }
     }
 }

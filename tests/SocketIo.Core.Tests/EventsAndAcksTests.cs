@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
 using static SocketIo.Core.Tests.Infrastructure.Wire;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -42,7 +43,7 @@ namespace SocketIo.Core.Tests
             for (int i = 0; i < 50; i++)
             {
                 var tick = await client.Events.NextAsync("tick");
-                Assert.Equal(i, Assert.IsType<OrderedDictionary>(Assert.Single(tick.Arguments))["i"]);
+                Assert.Equal(i, Assert.IsType<OrderedJsonObject>(Assert.Single(tick.Arguments))["i"]);
             }
         }
 
@@ -122,7 +123,7 @@ namespace SocketIo.Core.Tests
             var echo = await client.Events.NextAsync("echo");
 
             Assert.Equal(payload, echo.Arguments[0]);
-            var nested = Assert.IsType<OrderedDictionary>(echo.Arguments[1]);
+            var nested = Assert.IsType<OrderedJsonObject>(echo.Arguments[1]);
             Assert.Equal("n", nested["name"]);
             Assert.Equal(new byte[] { 9 }, nested["blob"]);
         }
@@ -166,7 +167,7 @@ namespace SocketIo.Core.Tests
 
             Assert.Equal(2, binary.Arguments.Length);
             Assert.Equal(new byte[] { 1, 2, 3, 4 }, binary.Arguments[0]);
-            var nested = Assert.IsType<OrderedDictionary>(binary.Arguments[1]);
+            var nested = Assert.IsType<OrderedJsonObject>(binary.Arguments[1]);
             Assert.Equal("x", nested["name"]);
             Assert.Equal(new byte[] { 5, 6 }, nested["blob"]);
         }
@@ -228,7 +229,7 @@ namespace SocketIo.Core.Tests
         {
             using var client = await Client.ConnectAsync(_server.BaseUri);
 
-            var types = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("types")));
+            var types = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("types")));
 
             Assert.Equal(42, Assert.IsType<int>(types["int"]));
             Assert.Equal(9007199254740991L, Assert.IsType<long>(types["big"]));
@@ -238,7 +239,7 @@ namespace SocketIo.Core.Tests
             Assert.Equal("text", types["str"]);
             Assert.Equal(true, types["t"]);
             Assert.Equal(false, types["f"]);
-            Assert.True(types.Contains("nil"));
+            Assert.True(types.ContainsKey("nil"));
             Assert.Null(types["nil"]);
             Assert.Equal(new object?[] { 1, "a", null }, types["arr"]);
             Assert.Equal("{\"a\":{\"b\":[1,2]}}", ToJson(types["nested"]));
@@ -253,7 +254,7 @@ namespace SocketIo.Core.Tests
             var reply = await client.EmitWithAckAsync("echo-ack", "café € 😀 \u0000 \"q\"", Obj(("ключ", "值")));
 
             Assert.Equal("café € 😀 \u0000 \"q\"", reply[0]);
-            Assert.Equal("值", Assert.IsType<OrderedDictionary>(reply[1])["ключ"]);
+            Assert.Equal("值", Assert.IsType<OrderedJsonObject>(reply[1])["ключ"]);
         }
     }
 }

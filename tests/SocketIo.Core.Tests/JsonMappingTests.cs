@@ -64,20 +64,20 @@ namespace SocketIo.Core.Tests
         [Fact]
         public void ObjectsKeepPropertyOrderAndNest()
         {
-            var value = Assert.IsType<OrderedDictionary>(Read("{\"z\":1,\"a\":{\"b\":[1,{\"c\":null}]},\"m\":[]}"));
+            var value = Assert.IsType<OrderedJsonObject>(Read("{\"z\":1,\"a\":{\"b\":[1,{\"c\":null}]},\"m\":[]}"));
 
             Assert.Equal(new[] { "z", "a", "m" }, value.Keys.Cast<string>());
-            var a = Assert.IsType<OrderedDictionary>(value["a"]);
+            var a = Assert.IsType<OrderedJsonObject>(value["a"]);
             var b = Assert.IsType<object?[]>(a["b"]);
             Assert.Equal(1, b[0]);
-            Assert.True(Assert.IsType<OrderedDictionary>(b[1]).Contains("c"));
+            Assert.True(Assert.IsType<OrderedJsonObject>(b[1]).ContainsKey("c"));
             Assert.Empty(Assert.IsType<object?[]>(value["m"]));
         }
 
         [Fact]
         public void DuplicateKeysKeepTheLastValueLikeJsonParse()
         {
-            var value = Assert.IsType<OrderedDictionary>(Read("{\"a\":1,\"a\":2}"));
+            var value = Assert.IsType<OrderedJsonObject>(Read("{\"a\":1,\"a\":2}"));
             Assert.Equal(2, value["a"]);
             Assert.Single(value);
         }
@@ -273,7 +273,7 @@ namespace SocketIo.Core.Tests
             var back = Read(ToJson(value));
 
             Assert.Equal(ToJson(value), ToJson(back));
-            var o = Assert.IsType<OrderedDictionary>(back);
+            var o = Assert.IsType<OrderedJsonObject>(back);
             Assert.IsType<long>(o["l"]);
             Assert.Equal(0.1, o["d"]);
         }

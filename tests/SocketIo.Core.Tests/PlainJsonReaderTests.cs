@@ -38,6 +38,35 @@ namespace SocketIo.Core.Tests
         }
 
         [Fact]
+        public void DecimalsReadAsTheFullParserReadsThem()
+        {
+            // Short decimals take a fast path (digits / 10^n); it must give the same double, bit for bit, as the full
+            // parser for every digit count and point position around its 15-digit limit, signs and zeros included.
+            var random = new Random(20261207);
+            var texts = new System.Collections.Generic.List<string> { "0.0", "-0.0", "0.1", "-0.000", "999999999999999.9", "0.000000000000001" };
+            for (int n = 0; n < 20000; n++)
+            {
+                int digits = random.Next(2, 19);
+                var text = new StringBuilder();
+                if (random.Next(4) == 0) text.Append('-');
+                int point = random.Next(1, digits);
+                for (int d = 0; d < digits; d++)
+                {
+                    if (d == point) text.Append('.');
+                    text.Append(d == 0 && point > 1 ? (char)('1' + random.Next(9)) : (char)('0' + random.Next(10)));
+                }
+                texts.Add(text.ToString());
+            }
+            foreach (var text in texts)
+            {
+                var fast = Assert.IsType<double>(Assert.Single(Fast("[" + text + "]")));
+                var full = Assert.IsType<double>(Assert.Single(Assert.IsType<object?[]>(Full("[" + text + "]"))));
+                Assert.True(BitConverter.DoubleToInt64Bits(full) == BitConverter.DoubleToInt64Bits(fast), $"{text}: {fast:R} vs {full:R}");
+                Assert.Equal(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture), fast);
+            }
+        }
+
+        [Fact]
         public void DeepNestingFallsBackAndKeepsTheLimit()
         {
             string ok = new string('[', 100) + new string(']', 100);
@@ -95,7 +124,7 @@ namespace SocketIo.Core.Tests
         {
             Assert.Throws<SocketIoProtocolException>(() => Fast("[{\"a\":[1,2,{\"b\":3}],\"c\":"));
             AssertSame(new object?[] { 1, 2 }, Fast("[1,2]"));
-            var again = Assert.IsType<OrderedDictionary>(Fast("[{\"x\":1}]")[0]);
+            var again = Assert.IsType<OrderedJsonObject>(Fast("[{\"x\":1}]")[0]);
             Assert.Equal(new object[] { "x" }, again.Keys.Cast<object>().ToArray());
         }
 
@@ -123,10 +152,10 @@ namespace SocketIo.Core.Tests
                     Assert.Equal(items.Length, actualItems.Length);
                     for (int i = 0; i < items.Length; i++) AssertSame(items[i], actualItems[i]);
                     break;
-                case OrderedDictionary map:
-                    var actualMap = Assert.IsType<OrderedDictionary>(actual);
+                case OrderedJsonObject map:
+                    var actualMap = Assert.IsType<OrderedJsonObject>(actual);
                     Assert.Equal(map.Keys.Cast<object>().ToArray(), actualMap.Keys.Cast<object>().ToArray());
-                    for (int i = 0; i < map.Count; i++) AssertSame(map[i], actualMap[i]);
+                    for (int i = 0; i < map.Count; i++) AssertSame(map.GetAt(i).Value, actualMap.GetAt(i).Value);
                     break;
                 default:
                     Assert.IsType(expected.GetType(), actual);

@@ -11,6 +11,7 @@ using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -38,15 +39,15 @@ namespace SocketIo.Core.Tests
             var sid = client.Manager.Engine!.Handshake!.Sid;
             Assert.All(requests, r =>
             {
-                var query = Assert.IsType<OrderedDictionary>(r["query"]);
+                var query = Assert.IsType<OrderedJsonObject>(r["query"]);
                 Assert.Equal("4", query["EIO"]);
                 Assert.Equal("polling", query["transport"]);
                 Assert.Equal(sid, query["sid"]);
                 Assert.Equal("a b&c", query["room"]);
                 Assert.False(string.IsNullOrEmpty((string?)query["t"]));
-                Assert.False(query.Contains("b64"));
+                Assert.False(query.ContainsKey("b64"));
             });
-            Assert.Equal(requests.Count, requests.Select(r => (string)((OrderedDictionary)r["query"]!)["t"]!).Distinct().Count());
+            Assert.Equal(requests.Count, requests.Select(r => (string)((OrderedJsonObject)r["query"]!)["t"]!).Distinct().Count());
             Assert.All(requests.Where(r => (string)r["method"]! == "POST"), r => Assert.Equal("text/plain;charset=UTF-8", r["contentType"]));
         }
 
@@ -58,15 +59,15 @@ namespace SocketIo.Core.Tests
                 var requests = await TransportTestHelpers.RequestsAsync(renamed);
                 Assert.All(requests, r =>
                 {
-                    var query = (OrderedDictionary)r["query"]!;
-                    Assert.True(query.Contains("cb"));
-                    Assert.False(query.Contains("t"));
+                    var query = (OrderedJsonObject)r["query"]!;
+                    Assert.True(query.ContainsKey("cb"));
+                    Assert.False(query.ContainsKey("t"));
                 });
             }
             using (var off = await ConnectPollingAsync(o => o.TimestampRequests = false))
             {
                 var requests = await TransportTestHelpers.RequestsAsync(off);
-                Assert.All(requests, r => Assert.False(((OrderedDictionary)r["query"]!).Contains("t")));
+                Assert.All(requests, r => Assert.False(((OrderedJsonObject)r["query"]!).ContainsKey("t")));
             }
         }
 
@@ -75,8 +76,8 @@ namespace SocketIo.Core.Tests
         {
             using var client = await ConnectPollingAsync(o => o.ForceBase64 = true);
 
-            var handshake = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("handshake")));
-            Assert.Equal("1", Assert.IsType<OrderedDictionary>(handshake["query"])["b64"]);
+            var handshake = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("handshake")));
+            Assert.Equal("1", Assert.IsType<OrderedJsonObject>(handshake["query"])["b64"]);
             Assert.Equal(new object?[] { new byte[] { 0, 255, 1 } }, await client.EmitWithAckAsync("echo-ack", new byte[] { 0, 255, 1 }));
             await client.EmitAsync("binary");
             Assert.Equal(new byte[] { 1, 2, 3, 4 }, (await client.Events.NextAsync("binary")).Arguments[0]);
@@ -91,8 +92,8 @@ namespace SocketIo.Core.Tests
                 o.Headers.Add(new KeyValuePair<string, string>("X-Test-Header", "yes"));
             });
 
-            var handshake = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("handshake")));
-            var headers = Assert.IsType<OrderedDictionary>(handshake["headers"]);
+            var handshake = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("handshake")));
+            var headers = Assert.IsType<OrderedJsonObject>(handshake["headers"]);
             Assert.Equal("PollingTest/1.0", headers["user-agent"]);
             Assert.Equal("yes", headers["x-test-header"]);
             Assert.All(await TransportTestHelpers.RequestsAsync(client), r => Assert.Equal("PollingTest/1.0", r["userAgent"]));
@@ -103,9 +104,9 @@ namespace SocketIo.Core.Tests
         {
             using var client = await ConnectPollingAsync();
 
-            var handshake = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("handshake")));
+            var handshake = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("handshake")));
 
-            Assert.Equal(EngineOptions.DefaultUserAgent, Assert.IsType<OrderedDictionary>(handshake["headers"])["user-agent"]);
+            Assert.Equal(EngineOptions.DefaultUserAgent, Assert.IsType<OrderedJsonObject>(handshake["headers"])["user-agent"]);
             Assert.StartsWith("SocketIo.Core/", EngineOptions.DefaultUserAgent);
         }
 
@@ -162,7 +163,7 @@ namespace SocketIo.Core.Tests
             await Task.WhenAll(sends).WaitAsync(Client.Timeout);
 
             var report = (object?[])Assert.Single(await client.EmitWithAckAsync("seq-report"))!;
-            Assert.Equal(Enumerable.Range(0, 60), report.Select(r => (int)((OrderedDictionary)r!)["i"]!));
+            Assert.Equal(Enumerable.Range(0, 60), report.Select(r => (int)((OrderedJsonObject)r!)["i"]!));
             var posts = (await TransportTestHelpers.RequestsAsync(client)).Skip(before)
                 .Where(r => (string)r["method"]! == "POST").Select(r => Convert.ToInt32(r["contentLength"])).ToList();
             Assert.All(posts, length => Assert.True(length <= SmallPayloadRecordingServerFixture.MaxPayload, $"a POST of {length} bytes"));
@@ -181,7 +182,7 @@ namespace SocketIo.Core.Tests
             await Task.WhenAll(sends).WaitAsync(Client.Timeout);
 
             var report = (object?[])Assert.Single(await client.EmitWithAckAsync("seq-report"))!;
-            Assert.Equal(Enumerable.Range(0, 120), report.Select(r => (int)((OrderedDictionary)r!)["i"]!));
+            Assert.Equal(Enumerable.Range(0, 120), report.Select(r => (int)((OrderedJsonObject)r!)["i"]!));
             Assert.Equal(ConnectionState.Connected, client.Socket.State);
         }
 

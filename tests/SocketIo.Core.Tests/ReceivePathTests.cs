@@ -107,7 +107,7 @@ namespace SocketIo.Core.Tests
             Assert.Equal("/chat", packet.Namespace);
             Assert.Equal("msg", packet.EventName);
             Assert.Equal(2, packet.EventArguments!.Length);
-            Assert.Equal(1.5, Assert.IsType<OrderedDictionary>(packet.EventArguments[0])["t"]);
+            Assert.Equal(1.5, Assert.IsType<OrderedJsonObject>(packet.EventArguments[0])["t"]);
             Assert.Equal(new object?[] { "msg", packet.EventArguments[0], "x" }, packet.Arguments);
 
             // A numeric name becomes its text, as node does; the namespace string is reused for the next packet.
@@ -120,7 +120,7 @@ namespace SocketIo.Core.Tests
         [Fact]
         public void ObjectKeysKeepTheirOrderAndDuplicatesKeepTheLastValue()
         {
-            var value = Assert.IsType<OrderedDictionary>(JsonValueReader.Read(Encoding.UTF8.GetBytes("{\"b\":1,\"a\":2,\"c\":3,\"a\":4}"), DefaultJsonValueFactory.Instance));
+            var value = Assert.IsType<OrderedJsonObject>(JsonValueReader.Read(Encoding.UTF8.GetBytes("{\"b\":1,\"a\":2,\"c\":3,\"a\":4}"), DefaultJsonValueFactory.Instance));
             Assert.Equal(new object[] { "b", "a", "c" }, value.Keys.Cast<object>());
             Assert.Equal(4, value["a"]);
             var numbers = Assert.IsType<object?[]>(JsonValueReader.Read(Encoding.UTF8.GetBytes("[1,2147483648,1.0,1e2,-0.5]"), DefaultJsonValueFactory.Instance));

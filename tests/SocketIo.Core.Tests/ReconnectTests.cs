@@ -10,6 +10,7 @@ using SocketIo.Core.Reconnect;
 using SocketIo.Core.SocketIo;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -115,9 +116,9 @@ namespace SocketIo.Core.Tests
             Assert.Equal(1, (await life.NextAsync(LifecycleEventNames.Reconnect)).Attempt);
             await NextReconnectAsync(life, await life.NextAsync(LifecycleEventNames.Connect));
 
-            Assert.Equal("hello", Assert.IsType<OrderedDictionary>((await client.Events.NextAsync("welcome")).Arguments[0])["message"]);
-            var handshake = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("handshake")));
-            Assert.Equal("second", Assert.IsType<OrderedDictionary>(handshake["auth"])["user"]);
+            Assert.Equal("hello", Assert.IsType<OrderedJsonObject>((await client.Events.NextAsync("welcome")).Arguments[0])["message"]);
+            var handshake = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("handshake")));
+            Assert.Equal("second", Assert.IsType<OrderedJsonObject>(handshake["auth"])["user"]);
             Assert.Equal(1, client.Socket.Reconnects);
             Assert.Equal(1, client.Manager.Reconnects);
         }

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -112,7 +113,7 @@ namespace SocketIo.Core.Tests
 
             var (reason, details) = await disconnected.WaitAsync(Client.Timeout);
             Assert.Equal(DisconnectReasons.IoServerDisconnect, reason);
-            Assert.Equal("refused", Assert.IsType<OrderedDictionary>(details)["message"]);
+            Assert.Equal("refused", Assert.IsType<OrderedJsonObject>(details)["message"]);
         }
 
         [Fact]

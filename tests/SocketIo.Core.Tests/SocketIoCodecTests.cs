@@ -5,6 +5,7 @@ using SocketIo.Core.SocketIo;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
 using static SocketIo.Core.Tests.Infrastructure.Wire;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -160,7 +161,7 @@ namespace SocketIo.Core.Tests
 
             Assert.Equal("/admin", packet.Namespace);
             Assert.Equal("auth failed", packet.ErrorMessage);
-            var data = Assert.IsType<OrderedDictionary>(packet.Payload);
+            var data = Assert.IsType<OrderedJsonObject>(packet.Payload);
             Assert.Equal(401, data["code"]);
         }
 
@@ -181,7 +182,7 @@ namespace SocketIo.Core.Tests
             var packet = Decode("1{\"x\":1}");
 
             Assert.Equal(SioPacketType.Disconnect, packet.Type);
-            var payload = Assert.IsType<OrderedDictionary>(packet.Payload);
+            var payload = Assert.IsType<OrderedJsonObject>(packet.Payload);
             Assert.Equal(1, payload["x"]);
         }
 

@@ -7,6 +7,7 @@ using SocketIo.Core.EngineIo;
 using SocketIo.Core.EngineIo.Tls;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -46,7 +47,7 @@ namespace SocketIo.Core.Tests
                 o => o.CertificateAuthorities.Add(_server.Certificates.Authority)));
 
             Assert.Equal(new object?[] { "secure" }, await client.EmitWithAckAsync("echo-ack", "secure"));
-            var info = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("tls-info")));
+            var info = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("tls-info")));
             Assert.Equal(true, info["encrypted"]);
             if (transports == EngineTransports.PollingAndWebSocket)
             {
@@ -109,8 +110,8 @@ namespace SocketIo.Core.Tests
                 o.ClientCertificates.Add(_server.Certificates.ClientCertificate);
             }));
 
-            var info = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("tls-info")));
-            var peer = Assert.IsType<OrderedDictionary>(info["clientCertificate"]);
+            var info = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("tls-info")));
+            var peer = Assert.IsType<OrderedJsonObject>(info["clientCertificate"]);
             Assert.Equal("socketio-test-client", peer["subject"]);
             Assert.Equal(true, peer["authorized"]);
         }

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -55,8 +56,8 @@ namespace SocketIo.Core.Tests
             });
             await TransportTestHelpers.UpgradedAsync(client);
 
-            var handshake = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("handshake")));
-            var headers = Assert.IsType<OrderedDictionary>(handshake["headers"]);
+            var handshake = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("handshake")));
+            var headers = Assert.IsType<OrderedJsonObject>(handshake["headers"]);
             Assert.Equal("UpgradeTest/2.0 (custom)", headers["user-agent"]);
             Assert.Equal("on-every-request", headers["x-test-header"]);
             var requests = await TransportTestHelpers.RequestsAsync(client);
@@ -87,11 +88,11 @@ namespace SocketIo.Core.Tests
                 o.Engine.Headers.Add(new KeyValuePair<string, string>("X-Test-Header", "ws"));
             });
 
-            var handshake = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("handshake")));
-            var headers = Assert.IsType<OrderedDictionary>(handshake["headers"]);
+            var handshake = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("handshake")));
+            var headers = Assert.IsType<OrderedJsonObject>(handshake["headers"]);
             Assert.Equal("WsOnly/1.0", headers["user-agent"]);
             Assert.Equal("ws", headers["x-test-header"]);
-            Assert.Equal("websocket", Assert.IsType<OrderedDictionary>(handshake["query"])["transport"]);
+            Assert.Equal("websocket", Assert.IsType<OrderedJsonObject>(handshake["query"])["transport"]);
         }
 
         [Fact]
@@ -100,7 +101,7 @@ namespace SocketIo.Core.Tests
             using (var plain = await Client.ConnectAsync(_server.BaseUri, configure: TransportTestHelpers.Transports(EngineTransports.WebSocket)))
             {
                 var query = QueryOf(await plain.EmitWithAckAsync("handshake"));
-                Assert.False(query.Contains("t"));
+                Assert.False(query.ContainsKey("t"));
             }
             using var stamped = await Client.ConnectAsync(_server.BaseUri, configure: TransportTestHelpers.Transports(EngineTransports.WebSocket, o =>
             {
@@ -121,7 +122,7 @@ namespace SocketIo.Core.Tests
             await client.EmitAsync("binary");
             var binary = await client.Events.NextAsync("binary");
             Assert.Equal(new byte[] { 1, 2, 3, 4 }, binary.Arguments[0]);
-            Assert.Equal(new byte[] { 5, 6 }, Assert.IsType<OrderedDictionary>(binary.Arguments[1])["blob"]);
+            Assert.Equal(new byte[] { 5, 6 }, Assert.IsType<OrderedJsonObject>(binary.Arguments[1])["blob"]);
         }
 
         [Fact]
@@ -131,11 +132,11 @@ namespace SocketIo.Core.Tests
             await TransportTestHelpers.UpgradedAsync(client);
 
             var upgrade = Assert.Single(await TransportTestHelpers.RequestsAsync(client), r => (string)r["transport"]! == "websocket");
-            Assert.Equal("1", ((OrderedDictionary)upgrade["query"]!)["b64"]);
+            Assert.Equal("1", ((OrderedJsonObject)upgrade["query"]!)["b64"]);
             Assert.Equal(new object?[] { new byte[] { 7, 7, 7 } }, await client.EmitWithAckAsync("echo-ack", new byte[] { 7, 7, 7 }));
         }
 
-        private static OrderedDictionary QueryOf(object?[] handshakeReply) =>
-            Assert.IsType<OrderedDictionary>(Assert.IsType<OrderedDictionary>(Assert.Single(handshakeReply))["query"]);
+        private static OrderedJsonObject QueryOf(object?[] handshakeReply) =>
+            Assert.IsType<OrderedJsonObject>(Assert.IsType<OrderedJsonObject>(Assert.Single(handshakeReply))["query"]);
     }
 }

@@ -6,6 +6,7 @@ using SocketIo.Core.EngineIo;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
 using static SocketIo.Core.Tests.Infrastructure.Wire;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -33,7 +34,7 @@ namespace SocketIo.Core.Tests
             using var client = await ConnectAsync();
 
             Assert.Equal(_expected, client.Manager.Engine!.TransportName);
-            var info = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("engine-info")));
+            var info = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("engine-info")));
             Assert.Equal(_expected, info["transport"]);
             Assert.Equal(false, info["upgraded"]);
             Assert.Equal(_expected, client.Manager.Engine.TransportName);
@@ -73,13 +74,13 @@ namespace SocketIo.Core.Tests
             var reply = await client.EmitWithAckAsync("echo-ack", bytes, Obj(("blob", new byte[] { 9, 8, 7 })), "text");
 
             Assert.Equal(bytes, reply[0]);
-            Assert.Equal(new byte[] { 9, 8, 7 }, Assert.IsType<OrderedDictionary>(reply[1])["blob"]);
+            Assert.Equal(new byte[] { 9, 8, 7 }, Assert.IsType<OrderedJsonObject>(reply[1])["blob"]);
             Assert.Equal("text", reply[2]);
 
             await client.EmitAsync("binary");
             var binary = await client.Events.NextAsync("binary");
             Assert.Equal(new byte[] { 1, 2, 3, 4 }, binary.Arguments[0]);
-            Assert.Equal(new byte[] { 5, 6 }, Assert.IsType<OrderedDictionary>(binary.Arguments[1])["blob"]);
+            Assert.Equal(new byte[] { 5, 6 }, Assert.IsType<OrderedJsonObject>(binary.Arguments[1])["blob"]);
         }
 
         [Fact]
@@ -90,7 +91,7 @@ namespace SocketIo.Core.Tests
             await client.EmitAsync("burst", 200, "tick");
 
             for (int i = 0; i < 200; i++)
-                Assert.Equal(i, Assert.IsType<OrderedDictionary>(Assert.Single((await client.Events.NextAsync("tick")).Arguments))["i"]);
+                Assert.Equal(i, Assert.IsType<OrderedJsonObject>(Assert.Single((await client.Events.NextAsync("tick")).Arguments))["i"]);
         }
 
         [Fact]
@@ -102,8 +103,8 @@ namespace SocketIo.Core.Tests
             await Task.WhenAll(sends).WaitAsync(Client.Timeout);
 
             var report = (object?[])Assert.Single(await client.EmitWithAckAsync("seq-report"))!;
-            Assert.Equal(Enumerable.Range(0, 100), report.Select(r => (int)Assert.IsType<OrderedDictionary>(r)["i"]!));
-            Assert.All(report, r => Assert.Equal(_expected, ((OrderedDictionary)r!)["transport"]));
+            Assert.Equal(Enumerable.Range(0, 100), report.Select(r => (int)Assert.IsType<OrderedJsonObject>(r)["i"]!));
+            Assert.All(report, r => Assert.Equal(_expected, ((OrderedJsonObject)r!)["transport"]));
         }
 
         [Fact]

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests
 {
@@ -30,18 +31,18 @@ namespace SocketIo.Core.Tests
             using var client = new Client(_server.BaseUri);
             Assert.Equal("polling", client.Manager.Engine?.TransportName ?? "polling");
             await client.Socket.ConnectAsync(CancellationToken.None).WaitAsync(Client.Timeout);
-            var handshake = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("handshake")));
-            Assert.Equal("polling", Assert.IsType<OrderedDictionary>(handshake["query"])["transport"]);
+            var handshake = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("handshake")));
+            Assert.Equal("polling", Assert.IsType<OrderedJsonObject>(handshake["query"])["transport"]);
 
             await TransportTestHelpers.UpgradedAsync(client);
 
-            var info = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("engine-info")));
+            var info = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("engine-info")));
             Assert.Equal("websocket", info["transport"]);
             Assert.Equal(true, info["upgraded"]);
             var requests = await TransportTestHelpers.RequestsAsync(client);
             var upgrade = Assert.Single(requests, r => (string)r["transport"]! == "websocket");
-            Assert.Equal(client.Manager.Engine!.Handshake!.Sid, ((OrderedDictionary)upgrade["query"]!)["sid"]);
-            Assert.False(((OrderedDictionary)upgrade["query"]!).Contains("t")); // no cache buster on WebSocket by default
+            Assert.Equal(client.Manager.Engine!.Handshake!.Sid, ((OrderedJsonObject)upgrade["query"]!)["sid"]);
+            Assert.False(((OrderedJsonObject)upgrade["query"]!).ContainsKey("t")); // no cache buster on WebSocket by default
             Assert.Equal(new object?[] { "after" }, await client.EmitWithAckAsync("echo-ack", "after"));
         }
 
@@ -79,7 +80,7 @@ namespace SocketIo.Core.Tests
             var transports = new List<string>();
             for (int i = 0; i < 200; i++)
             {
-                var burst = Assert.IsType<OrderedDictionary>(Assert.Single((await client.Events.NextAsync("burst")).Arguments));
+                var burst = Assert.IsType<OrderedJsonObject>(Assert.Single((await client.Events.NextAsync("burst")).Arguments));
                 Assert.Equal(i, burst["i"]);
                 transports.Add((string)burst["transport"]!);
             }
@@ -108,7 +109,7 @@ namespace SocketIo.Core.Tests
                 if (engine.TransportName == "websocket") afterUpgrade += 4;
             }
 
-            var report = ((object?[])Assert.Single(await client.EmitWithAckAsync("seq-report"))!).Cast<OrderedDictionary>().ToList();
+            var report = ((object?[])Assert.Single(await client.EmitWithAckAsync("seq-report"))!).Cast<OrderedJsonObject>().ToList();
             Assert.Equal(Enumerable.Range(0, next), report.Select(r => (int)r["i"]!));
             Assert.Contains(report, r => (string)r["transport"]! == "polling");
             Assert.Contains(report, r => (string)r["transport"]! == "websocket");

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Specialized;
+using SocketIo.Core.Json;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -165,9 +166,9 @@ namespace SocketIo.Soak
                 await emitter.ConfigureAwait(false);
                 await WaitAsync(() => { lock (state) return state.PendingOutcomes == 0; } , TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
                 await WaitAsync(() => socket.BufferedEmits == 0 && socket.QueuedRetries == 0, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-                var stopped = (OrderedDictionary)(await socket.EmitWithAckAsync("ticks-stop", Array.Empty<object?>(), TimeSpan.FromSeconds(10), ct).ConfigureAwait(false))[0]!;
+                var stopped = (OrderedJsonObject)(await socket.EmitWithAckAsync("ticks-stop", Array.Empty<object?>(), TimeSpan.FromSeconds(10), ct).ConfigureAwait(false))[0]!;
                 await Task.Delay(500, ct).ConfigureAwait(false); // ticks already on the wire
-                var flushed = (OrderedDictionary)(await socket.EmitWithAckAsync("flush", Array.Empty<object?>(), TimeSpan.FromSeconds(10), ct).ConfigureAwait(false))[0]!;
+                var flushed = (OrderedJsonObject)(await socket.EmitWithAckAsync("flush", Array.Empty<object?>(), TimeSpan.FromSeconds(10), ct).ConfigureAwait(false))[0]!;
                 samples.Add(ProcStats.Sample("end"));
 
                 ClientRecord record;

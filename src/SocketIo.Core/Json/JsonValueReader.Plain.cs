@@ -218,6 +218,11 @@ namespace SocketIo.Core.Json
                         return true;
                     }
                 }
+                if (!integral && TryShortDecimal(span, out double shortDecimal))
+                {
+                    value = shortDecimal;
+                    return true;
+                }
                 if (integral)
                 {
                     if (Utf8Parser.TryParse(span, out int i, out int used) && used == span.Length) { value = i; return true; }
@@ -229,6 +234,37 @@ namespace SocketIo.Core.Json
                     value = span[0] == (byte)'-' ? double.NegativeInfinity : double.PositiveInfinity; // beyond double's range, as JSON.parse
                 return true;
             }
+
+            /// <summary>
+            /// A number with a fraction, no exponent and at most 15 digits (a timestamp such as 2116451.721386): its digits
+            /// as an integer and 10^(fraction digits) are both exact doubles, so one division gives the correctly rounded
+            /// value (Clinger's fast path), as JSON.parse and the full parser do, at a fraction of the full parser's cost.
+            /// </summary>
+            [MethodImpl(HotPath.Optimize)]
+            private static bool TryShortDecimal(ReadOnlySpan<byte> number, out double value)
+            {
+                value = 0;
+                int at = number[0] == (byte)'-' ? 1 : 0;
+                long digits = 0;
+                int count = 0, fraction = -1;
+                for (; at < number.Length; at++)
+                {
+                    byte b = number[at];
+                    if (b == (byte)'.') { fraction = 0; continue; }
+                    if (b < (byte)'0' || b > (byte)'9' || ++count > 15) return false; // an exponent, or too many digits
+                    digits = digits * 10 + (b - '0');
+                    if (fraction >= 0) fraction++;
+                }
+                if (fraction <= 0) return false;
+                double magnitude = digits / PowersOfTen[fraction];
+                value = number[0] == (byte)'-' ? -magnitude : magnitude;
+                return true;
+            }
+
+            private static readonly double[] PowersOfTen =
+            {
+                1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            };
 
             private void SkipDigits()
             {

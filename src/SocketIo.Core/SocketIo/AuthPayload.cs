@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Text.Json;
 using SocketIo.Core.Json;
@@ -26,7 +27,7 @@ namespace SocketIo.Core.SocketIo
             object? copy;
             try
             {
-                copy = JsonValueReader.Read(buffer.WrittenSpan, DefaultJsonValueFactory.Instance);
+                copy = JsonValueReader.Read(buffer.WrittenSpan, OrderedDictionaryFactory.Instance);
             }
             catch (SocketIoProtocolException e)
             {
@@ -34,6 +35,21 @@ namespace SocketIo.Core.SocketIo
             }
             return copy as OrderedDictionary
                    ?? throw new SocketIoSerializationException("The auth payload must be an object (a hashtable or dictionary), as socket.io's auth is.");
+        }
+
+        /// <summary>The copy's objects stay <see cref="OrderedDictionary"/>, as <see cref="Detach"/> has always returned.</summary>
+        private sealed class OrderedDictionaryFactory : IJsonValueFactory
+        {
+            public static readonly OrderedDictionaryFactory Instance = new OrderedDictionaryFactory();
+
+            public object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties)
+            {
+                var result = new OrderedDictionary(properties.Count);
+                foreach (var property in properties) result[property.Key] = property.Value; // a repeated key: the last value wins
+                return result;
+            }
+
+            public object CreateArray(object?[] items) => items;
         }
     }
 }

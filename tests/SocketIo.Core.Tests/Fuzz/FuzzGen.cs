@@ -47,7 +47,7 @@ namespace SocketIo.Core.Tests.Fuzz
 
         public static readonly Gen<byte[]> Binary = Gen.Byte.Array[0, 24];
 
-        /// <summary>A JSON tree as the reader returns it: null, bool, int/long/double, string, object?[], OrderedDictionary.</summary>
+        /// <summary>A JSON tree as the reader returns it: null, bool, int/long/double, string, object?[], OrderedJsonObject.</summary>
         public static Gen<object?> Json(bool withBinary = false, int maxDepth = 4) =>
             Gen.Recursive<object?>((depth, self) =>
             {
@@ -59,11 +59,11 @@ namespace SocketIo.Core.Tests.Fuzz
                     (1, Gen.Select(Text, self).Array[0, 5].Select(pairs => (object?)Object(pairs))));
             });
 
-        public static OrderedDictionary Object(IEnumerable<(string Key, object? Value)> pairs)
+        public static OrderedJsonObject Object(IEnumerable<(string Key, object? Value)> pairs)
         {
-            var result = new OrderedDictionary();
+            var result = new OrderedJsonObject();
             foreach (var (key, value) in pairs)
-                if (!result.Contains(key)) result.Add(key, value);
+                if (!result.ContainsKey(key)) result.Add(key, value);
             return result;
         }
 
@@ -103,9 +103,9 @@ namespace SocketIo.Core.Tests.Fuzz
                     var copy = new object?[items.Length];
                     for (int i = 0; i < items.Length; i++) copy[i] = Cap(items[i], ref left);
                     return copy;
-                case OrderedDictionary properties:
-                    var result = new OrderedDictionary();
-                    foreach (System.Collections.DictionaryEntry entry in properties) result.Add(entry.Key, Cap(entry.Value, ref left));
+                case OrderedJsonObject properties:
+                    var result = new OrderedJsonObject();
+                    foreach (var entry in properties) result.Add(entry.Key, Cap(entry.Value, ref left));
                     return result;
                 default:
                     return value;

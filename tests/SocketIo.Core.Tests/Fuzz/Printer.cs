@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests.Fuzz
 {
@@ -24,7 +25,7 @@ namespace SocketIo.Core.Tests.Fuzz
                 case double d: return d.ToString("R", CultureInfo.InvariantCulture) + "d";
                 case long l: return l.ToString(CultureInfo.InvariantCulture) + "L";
                 case IFormattable f: return f.ToString(null, CultureInfo.InvariantCulture);
-                case OrderedDictionary o:
+                case IDictionary o:
                     return "{" + string.Join(",", o.Cast<DictionaryEntry>().Select(e => Quote((string)e.Key) + ":" + Print(e.Value))) + "}";
                 case IEnumerable items:
                     return "[" + string.Join(",", items.Cast<object?>().Select(Print)) + "]";

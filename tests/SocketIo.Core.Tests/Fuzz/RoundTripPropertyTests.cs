@@ -165,7 +165,7 @@ namespace SocketIo.Core.Tests.Fuzz
         {
             byte[] _ => 1,
             object?[] items => items.Sum(CountBinary),
-            OrderedDictionary o => o.Values.Cast<object?>().Sum(CountBinary),
+            OrderedJsonObject o => o.Values.Cast<object?>().Sum(CountBinary),
             _ => 0,
         };
     }
@@ -197,8 +197,8 @@ namespace SocketIo.Core.Tests.Fuzz
                     if (!(actual is object?[] gotItems) || gotItems.Length != items.Length) { Fail(path, expected, actual); return; }
                     for (int i = 0; i < items.Length; i++) Equal(items[i], gotItems[i], $"{path}[{i}]");
                     return;
-                case OrderedDictionary properties:
-                    if (!(actual is OrderedDictionary gotProperties) || gotProperties.Count != properties.Count) { Fail(path, expected, actual); return; }
+                case OrderedJsonObject properties:
+                    if (!(actual is OrderedJsonObject gotProperties) || gotProperties.Count != properties.Count) { Fail(path, expected, actual); return; }
                     var keys = properties.Keys.Cast<string>().ToArray();
                     Assert.Equal(keys, gotProperties.Keys.Cast<string>().ToArray());
                     foreach (var key in keys) Equal(properties[key], gotProperties[key], $"{path}.{key}");

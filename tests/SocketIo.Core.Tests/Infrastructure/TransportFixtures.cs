@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
 using SocketIo.Core.SocketIo;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests.Infrastructure
 {
@@ -190,11 +191,11 @@ namespace SocketIo.Core.Tests.Infrastructure
             Wait.UntilAsync(() => client.Manager.Engine?.TransportName == "websocket", timeout ?? Client.Timeout, "the upgrade to websocket");
 
         /// <summary>The recorded requests of this session (<c>requests</c> event of a --record-requests server).</summary>
-        public static async Task<List<OrderedDictionary>> RequestsAsync(Client client)
+        public static async Task<List<OrderedJsonObject>> RequestsAsync(Client client)
         {
             var reply = Assert.Single(await client.EmitWithAckAsync("requests"));
-            var list = new List<OrderedDictionary>();
-            foreach (var item in (IEnumerable)reply!) list.Add(Assert.IsType<OrderedDictionary>(item));
+            var list = new List<OrderedJsonObject>();
+            foreach (var item in (IEnumerable)reply!) list.Add(Assert.IsType<OrderedJsonObject>(item));
             return list;
         }
     }

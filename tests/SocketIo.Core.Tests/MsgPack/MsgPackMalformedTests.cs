@@ -194,15 +194,15 @@ namespace SocketIo.Core.Tests.MsgPack
 
             // Numeric event names become strings; scalar keys become strings; a repeated key: the last one wins.
             Assert.Equal("7", Accepts(EventWithData("9107")).Arguments![0]);
-            var map = Assert.IsType<System.Collections.Specialized.OrderedDictionary>(
+            var map = Assert.IsType<OrderedJsonObject>(
                 Accepts(EventWithData("92a161" + "84" + "01" + "a131" + "c3" + "a174" + "c0" + "a16e" + "d40000" + "c0")).Arguments![1]);
             Assert.Equal("1", map["1"]);
             Assert.Equal("t", map["true"]);
             Assert.Equal("n", map["null"]);
-            Assert.True(map.Contains("undefined"));
+            Assert.True(map.ContainsKey("undefined"));
             Assert.Null(map["undefined"]);
             // An undefined value is no property at all (JSON.stringify drops it too); in an array it is null.
-            var dropped = Assert.IsType<System.Collections.Specialized.OrderedDictionary>(
+            var dropped = Assert.IsType<OrderedJsonObject>(
                 Accepts(EventWithData("93a161" + "82a16101a162d40000" + "d40000")).Arguments![1]);
             Assert.Equal(new object[] { "a" }, dropped.Keys.Cast<object>());
             Assert.Null(Accepts(EventWithData("93a161" + "80" + "d40000")).Arguments![2]);

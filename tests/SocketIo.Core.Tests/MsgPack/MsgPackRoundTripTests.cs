@@ -83,7 +83,7 @@ namespace SocketIo.Core.Tests.MsgPack
             Assert.Equal(long.MaxValue, withId.Id);
             Assert.Equal("/ns", withId.Namespace);
             Assert.Equal(new byte[] { 1, 2 }, withId.Arguments![1]);
-            Assert.Equal(new byte[] { 3 }, Assert.IsType<OrderedDictionary>(withId.Arguments[2])["blob"]);
+            Assert.Equal(new byte[] { 3 }, Assert.IsType<OrderedJsonObject>(withId.Arguments[2])["blob"]);
         }
 
         [Fact]
@@ -244,7 +244,7 @@ namespace SocketIo.Core.Tests.MsgPack
             var value = new Dictionary<string, int>();
             for (int i = 0; i < count; i++) value["k" + i] = i;
             Assert.Equal((byte)format, FormatByte(value));
-            var result = Assert.IsType<OrderedDictionary>(Value(value));
+            var result = Assert.IsType<OrderedJsonObject>(Value(value));
             Assert.Equal(count, result.Count);
             if (count > 0) Assert.Equal(count - 1, result["k" + (count - 1)]);
         }
@@ -283,11 +283,11 @@ namespace SocketIo.Core.Tests.MsgPack
             Assert.Equal(new object[] { 1, 2 }, Value(Lazy()));
             Assert.Equal(new object?[] { "a", null, 1 }, Value(new List<object?> { "a", null, 1 }));
 
-            var table = Assert.IsType<OrderedDictionary>(Value(new Hashtable { [1] = "one" })); // keys become strings
+            var table = Assert.IsType<OrderedJsonObject>(Value(new Hashtable { [1] = "one" })); // keys become strings
             Assert.Equal("one", table["1"]);
 
-            var nested = Assert.IsType<OrderedDictionary>(Value(Obj(("list", new object[] { Obj(("deep", new[] { 1.5 })) }))));
-            var inner = Assert.IsType<OrderedDictionary>(Assert.IsType<object?[]>(nested["list"])[0]);
+            var nested = Assert.IsType<OrderedJsonObject>(Value(Obj(("list", new object[] { Obj(("deep", new[] { 1.5 })) }))));
+            var inner = Assert.IsType<OrderedJsonObject>(Assert.IsType<object?[]>(nested["list"])[0]);
             Assert.Equal(new object[] { 1.5 }, inner["deep"]);
         }
 
@@ -296,7 +296,7 @@ namespace SocketIo.Core.Tests.MsgPack
         {
             var frames = MsgPackSioEncoder.EncodeEvent("/", null, Args("p", new Point { X = 3 }), new PointAdapter());
             var packet = Decoder.DecodeBinary(Assert.Single(frames).Bytes.ToArray());
-            Assert.Equal(3, Assert.IsType<OrderedDictionary>(packet.Arguments![1])["x"]);
+            Assert.Equal(3, Assert.IsType<OrderedJsonObject>(packet.Arguments![1])["x"]);
 
             Assert.Throws<SocketIoSerializationException>(() => MsgPackSioEncoder.EncodeEvent("/", null, Args("p", new Point())));
             Assert.Throws<SocketIoSerializationException>(() => MsgPackSioEncoder.EncodeConnect("/", new object()));

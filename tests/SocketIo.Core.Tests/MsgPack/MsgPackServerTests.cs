@@ -64,7 +64,7 @@ namespace SocketIo.Core.Tests.MsgPack
             if (offset == 1) Assert.Equal("echo", args[0]);
             Assert.Equal("hi", args[offset]);
             Assert.Equal(new byte[] { 1, 2, 3 }, args[offset + 1]);
-            var map = Assert.IsType<OrderedDictionary>(args[offset + 2]);
+            var map = Assert.IsType<OrderedJsonObject>(args[offset + 2]);
             Assert.Equal(1, map["a"]);
             Assert.Equal(new byte[] { 4, 5 }, map["blob"]);
             Assert.Equal(new object?[] { 1.5, null, true }, map["list"]);
@@ -82,12 +82,12 @@ namespace SocketIo.Core.Tests.MsgPack
             Assert.Equal(3, binary.Arguments!.Length);
             Assert.Equal("binary", binary.Arguments[0]);
             Assert.Equal(new byte[] { 1, 2, 3, 4 }, binary.Arguments[1]);
-            var blob = Assert.IsType<OrderedDictionary>(binary.Arguments[2]);
+            var blob = Assert.IsType<OrderedJsonObject>(binary.Arguments[2]);
             Assert.Equal("x", blob["name"]);
             Assert.Equal(new byte[] { 5, 6 }, blob["blob"]);
 
             await session.SendAsync(MsgPackSioEncoder.EncodeEvent("/", 7, Args("types")));
-            var types = Assert.IsType<OrderedDictionary>((await session.NextAsync(p => p.IsAck && p.Id == 7)).Arguments![0]);
+            var types = Assert.IsType<OrderedJsonObject>((await session.NextAsync(p => p.IsAck && p.Id == 7)).Arguments![0]);
             Assert.Equal(42, types["int"]);
             Assert.Equal(9007199254740991L, types["big"]);
             Assert.Equal(-5, types["neg"]);
@@ -117,7 +117,7 @@ namespace SocketIo.Core.Tests.MsgPack
             var rejected = await session.NextAsync(p => p.Type == SioPacketType.ConnectError);
             Assert.Equal("/admin", rejected.Namespace);
             Assert.Equal("not authorized", rejected.ErrorMessage);
-            Assert.Equal(401, Assert.IsType<OrderedDictionary>(rejected.Payload)["code"]);
+            Assert.Equal(401, Assert.IsType<OrderedJsonObject>(rejected.Payload)["code"]);
 
             var connect = await session.ConnectAsync("/admin", Obj(("token", "secret")));
             Assert.Equal("/admin", connect.Namespace);

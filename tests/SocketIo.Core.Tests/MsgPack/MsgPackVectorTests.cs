@@ -139,7 +139,7 @@ namespace SocketIo.Core.Tests.MsgPack
         {
             var ack = Decode(EventAck);
             Assert.Equal(7L, ack.Id);
-            var map = Assert.IsType<OrderedDictionary>(ack.Arguments![1]);
+            var map = Assert.IsType<OrderedJsonObject>(ack.Arguments![1]);
             Assert.Equal(1, map["a"]);
             Assert.Equal(new object[] { 1, 2 }, map["b"]);
 
@@ -147,13 +147,13 @@ namespace SocketIo.Core.Tests.MsgPack
             Assert.Equal("/files", binary.Namespace);
             Assert.Equal(3L, binary.Id);
             Assert.Equal(new byte[] { 1, 2, 3, 4 }, binary.Arguments![1]);
-            var meta = Assert.IsType<OrderedDictionary>(binary.Arguments[2]);
+            var meta = Assert.IsType<OrderedJsonObject>(binary.Arguments[2]);
             Assert.Equal("x", meta["name"]);
             Assert.Equal(new byte[] { 5, 6 }, meta["blob"]);
 
             var unicode = Decode(EventUnicode).Arguments!;
             Assert.Equal("café €", unicode[0]);
-            Assert.Equal("😀", Assert.IsType<OrderedDictionary>(unicode[1])["ключ"]);
+            Assert.Equal("😀", Assert.IsType<OrderedJsonObject>(unicode[1])["ключ"]);
 
             var sizes = Decode(EventSizes).Arguments!;
             var expected = SizesArguments();
@@ -161,7 +161,7 @@ namespace SocketIo.Core.Tests.MsgPack
             Assert.Equal(expected[2], sizes[2]);
             Assert.Equal(expected[3], sizes[3]);
             Assert.Equal(Enumerable.Range(0, 16).Cast<object>().ToArray(), sizes[4]);
-            var keys = Assert.IsType<OrderedDictionary>(sizes[5]);
+            var keys = Assert.IsType<OrderedJsonObject>(sizes[5]);
             Assert.Equal(16, keys.Count);
             Assert.Equal(15, keys["k15"]);
         }
@@ -198,7 +198,7 @@ namespace SocketIo.Core.Tests.MsgPack
             Assert.Equal(SioPacketType.ConnectError, rejected.Type);
             Assert.Equal("/admin", rejected.Namespace);
             Assert.Equal("not authorized", rejected.ErrorMessage);
-            Assert.Equal(401, Assert.IsType<OrderedDictionary>(rejected.Payload)["code"]);
+            Assert.Equal(401, Assert.IsType<OrderedJsonObject>(rejected.Payload)["code"]);
 
             var noData = Decode(ServerConnectErrorNoData); // data: undefined
             Assert.Equal("auth rejected", noData.ErrorMessage);

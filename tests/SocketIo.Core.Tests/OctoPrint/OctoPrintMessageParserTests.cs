@@ -27,9 +27,9 @@ namespace SocketIo.Core.Tests.OctoPrint
             Assert.Equal("event", message.Type);
             Assert.Equal("PrintDone", message.EventType);
             Assert.Equal(At, message.ReceivedAt);
-            var payload = Assert.IsType<OrderedDictionary>(message.Payload);
+            var payload = Assert.IsType<OrderedJsonObject>(message.Payload);
             Assert.Equal("PrintDone", payload["type"]);
-            var eventPayload = Assert.IsType<OrderedDictionary>(message.EventPayload);
+            var eventPayload = Assert.IsType<OrderedJsonObject>(message.EventPayload);
             Assert.Equal("benchy.gcode", eventPayload["name"]);
             Assert.Equal(5321.87, eventPayload["time"]);
             Assert.Equal("event:PrintDone", message.ToString());
@@ -59,7 +59,7 @@ namespace SocketIo.Core.Tests.OctoPrint
         public void NumbersFollowTheCoreMapping()
         {
             var current = Assert.Single(Parse("{\"current\":{\"progress\":{\"completion\":23.5,\"filepos\":345210,\"big\":9007199254740991}}}"));
-            var progress = (OrderedDictionary)((OrderedDictionary)current.Payload!)["progress"]!;
+            var progress = (OrderedJsonObject)((OrderedJsonObject)current.Payload!)["progress"]!;
             Assert.Equal(23.5, progress["completion"]);
             Assert.Equal(345210, progress["filepos"]);
             Assert.Equal(9007199254740991L, progress["big"]);

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using SocketIo.Core.OctoPrint;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests.OctoPrint
 {
@@ -24,8 +25,8 @@ namespace SocketIo.Core.Tests.OctoPrint
             Assert.True(connected >= 0 && connected < history && history < state, string.Join(", ", log));
 
             var current = await client.WaitForMessageAsync(m => m.Type == "current", "three current messages", count: 3);
-            var payload = Assert.IsType<OrderedDictionary>(current.Payload);
-            Assert.True(payload.Contains("state") && payload.Contains("temps"));
+            var payload = Assert.IsType<OrderedJsonObject>(current.Payload);
+            Assert.True(payload.ContainsKey("state") && payload.ContainsKey("temps"));
             Assert.Equal(DateTimeKind.Utc, current.ReceivedAt.Kind);
             Assert.True(client.Client.MessagesReceived >= 5);
             Assert.Equal(1, client.Client.MessagesSent); // auth
@@ -39,8 +40,8 @@ namespace SocketIo.Core.Tests.OctoPrint
             await sim.PostAsync("test/start");
             var started = await client.WaitForMessageAsync(m => m.EventType == "PrintStarted", "PrintStarted");
             var done = await client.WaitForMessageAsync(m => m.EventType == "PrintDone", "PrintDone");
-            Assert.Equal("benchy.gcode", ((OrderedDictionary)started.EventPayload!)["name"]);
-            Assert.True(((OrderedDictionary)done.EventPayload!).Contains("time"));
+            Assert.Equal("benchy.gcode", ((OrderedJsonObject)started.EventPayload!)["name"]);
+            Assert.True(((OrderedJsonObject)done.EventPayload!).ContainsKey("time"));
             Assert.True(done.ReceivedAt >= started.ReceivedAt);
             Assert.Equal("event", done.Type);
         }

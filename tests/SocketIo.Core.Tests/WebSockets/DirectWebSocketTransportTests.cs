@@ -170,6 +170,36 @@ namespace SocketIo.Core.Tests.WebSockets
         }
 
         [Fact]
+        public async Task ALoneMessageAfterAFloodArrivesAtOnce()
+        {
+            // A flood makes the loop coalesce, which raises the socket's low-water mark (Linux) while it does: the end of
+            // the flood and a lone message after it, far below the mark, must still be read as they come.
+            using var server = new Scripted();
+            var (transport, _, packets, _) = Create(server.Port);
+            using (transport)
+            {
+                using var tcp = await UpgradeAsync(server, transport);
+                tcp.NoDelay = true;
+                var stream = tcp.GetStream();
+                var padding = new string('x', 100);
+                const int count = 5000;
+                for (int i = 0; i < count; i++) await stream.WriteAsync(Frame(1, Encoding.UTF8.GetBytes("4" + i + padding)));
+                for (int i = 0; i < count; i++)
+                {
+                    Assert.True(packets.TryTake(out var packet, Client.Timeout), $"message {i} did not arrive");
+                    Assert.Equal("Message:" + i + padding, packet);
+                }
+                for (int lone = 0; lone < 3; lone++)
+                {
+                    await Task.Delay(20);
+                    await stream.WriteAsync(Frame(1, Encoding.UTF8.GetBytes("4lone" + lone)));
+                    Assert.True(packets.TryTake(out var packet, TimeSpan.FromSeconds(1)), $"lone message {lone} did not arrive within 1 s");
+                    Assert.Equal("Message:lone" + lone, packet);
+                }
+            }
+        }
+
+        [Fact]
         public async Task AMaskedServerFrameIsAParseError()
         {
             using var server = new Scripted();

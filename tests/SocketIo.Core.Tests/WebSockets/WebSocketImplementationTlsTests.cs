@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using SocketIo.Core.EngineIo;
 using SocketIo.Core.Tests.Infrastructure;
 using Xunit;
+using SocketIo.Core.Json;
 
 namespace SocketIo.Core.Tests.WebSockets
 {
@@ -30,9 +31,9 @@ namespace SocketIo.Core.Tests.WebSockets
                 o.ClientCertificates.Add(_server.Certificates.ClientCertificate);
             }));
 
-            var info = Assert.IsType<OrderedDictionary>(Assert.Single(await client.EmitWithAckAsync("tls-info")));
+            var info = Assert.IsType<OrderedJsonObject>(Assert.Single(await client.EmitWithAckAsync("tls-info")));
             Assert.Equal(true, info["encrypted"]);
-            Assert.Equal("socketio-test-client", Assert.IsType<OrderedDictionary>(info["clientCertificate"])["subject"]);
+            Assert.Equal("socketio-test-client", Assert.IsType<OrderedJsonObject>(info["clientCertificate"])["subject"]);
         }
 
         [Theory]

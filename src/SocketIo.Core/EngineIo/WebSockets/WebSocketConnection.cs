@@ -26,19 +26,24 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private const int SmallReceiveBufferBytes = 1024;
         private const int DirectReadThreshold = 4 * 1024;
         private static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
-        // Read coalescing (see ReceiveAsync): small reads that each found data within QuickReadTicks, this many in a row
-        // and for StreakTicks, mean the loop is keeping up with a flood a few frames at a time.
-        private const int SmallReadBytes = 2 * 1024;
-        private const int SmallQuickReadsToCoalesce = 8;
+        // Read coalescing (see ReceiveAsync): reads that each found data within QuickReadTicks, this many in a row and
+        // for StreakTicks, mean the loop is keeping up with a flood as it trickles in, whatever each read brought (a read
+        // that filled the buffer does not count: a loop catching up a backlog already reads in large batches).
+        private const int QuickReadsToCoalesce = 8;
         private const int CoalesceWaitMs = 2;
         private const int CoalescedBufferBytes = 64 * 1024; // what a flood brings in a wait, read at once
         private const int StayCoalescedBytes = 8 * 1024; // less than this per wait (~60k small events/s): not worth waiting
+        private const int SmallWaitsToStop = 2; // one short wait is a stall of the sender, not the end of the flood
         private static readonly long QuickReadTicks = Stopwatch.Frequency / 5000; // 200 µs
         private static readonly long StreakTicks = Stopwatch.Frequency / 1000; // 1 ms
         // Windows' timers tick every ~15 ms, too long to hold a flood in the socket's buffer: no coalescing there; and
-        // anywhere, a wait that took this long (a starved timer) ends it until the reads call for it again.
+        // anywhere, a wait that took this long (a starved timer, well beyond the few ms a busy machine adds) ends it
+        // until the reads call for it again.
         private static readonly bool FineTimers = !RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
-        private static readonly long CoarseWaitTicks = Stopwatch.Frequency / 250; // 4 ms
+        private static readonly long CoarseWaitTicks = Stopwatch.Frequency / 100; // 10 ms
+        // Linux: a non-blocking read returns what arrived even below SO_RCVLOWAT (BSD and macOS refuse it until the mark),
+        // and .NET (Core) sockets try the read before they wait for the socket to signal.
+        private static readonly bool LowWaterWorks = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && Environment.Version.Major >= 5;
 
         private readonly Stream _stream;
         private readonly WebSocketFrameWriter _writer = new WebSocketFrameWriter();
@@ -49,10 +54,13 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private byte[]? _pong;
         private int? _closeCode;
         private int _disposed;
+        private Socket? _lowWaterSocket; // plain TCP where SetLowWater works; null for TLS (a record may need more bytes)
+        private bool _lowWaterHigh;
 
-        private WebSocketConnection(Stream stream, int maxMessageBytes, byte[]? pending)
+        private WebSocketConnection(Stream stream, Socket? lowWaterSocket, int maxMessageBytes, byte[]? pending)
         {
             _stream = stream;
+            _lowWaterSocket = lowWaterSocket;
             _reader = new WebSocketFrameReader(maxMessageBytes);
             _pending = pending;
         }
@@ -81,7 +89,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
                             pending = new byte[head.Extra];
                             Buffer.BlockCopy(head.Buffer, head.BodyOffset, pending, 0, head.Extra);
                         }
-                        return new WebSocketConnection(stream, options.MaxIncomingMessageBytes, pending);
+                        var lowWaterSocket = uri.Scheme == "wss" || !LowWaterWorks ? null : socket;
+                        return new WebSocketConnection(stream, lowWaterSocket, options.MaxIncomingMessageBytes, pending);
                     }
                     catch (Exception) when (cancellationToken.IsCancellationRequested)
                     {
@@ -136,7 +145,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
             byte[]? buffer = null;
             int count = 0;
             bool filled = false;
-            int smallQuickReads = 0;
+            int quickReads = 0;
+            int smallWaits = 0;
             bool coalescing = false;
             int growTo = 0;
             long streakStarted = 0, streakBytes = 0;
@@ -152,16 +162,19 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 }
                 while (!_reader.IsClosed)
                 {
+                    SetLowWater(coalescing);
                     var target = _reader.PayloadTarget;
                     if (count == 0 && target.Count >= DirectReadThreshold)
                     {
                         // The rest of a large payload: straight into the message's own buffer.
+                        LetReadComplete();
                         int direct = await _stream.ReadAsync(target.Array!, target.Offset, target.Count, cancellationToken).ConfigureAwait(false);
                         if (direct == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                         _reader.CommitPayload(direct, this);
                         continue;
                     }
-                    if (coalescing && !filled)
+                    bool waited = coalescing && !filled;
+                    if (waited)
                     {
                         // A flood that this loop keeps up with arrives a few frames per read, and every read costs a
                         // wake-up (epoll thread, thread pool, the dispatcher's pump) that is worth far more than the
@@ -180,26 +193,33 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     if (buffer == null)
                     {
                         // Idle: wait for data without holding a buffer, where the runtime allows it.
-                        if (ZeroByteReads && !filled) await _stream.ReadAsync(Array.Empty<byte>(), 0, 0, cancellationToken).ConfigureAwait(false);
+                        if (ZeroByteReads && !filled)
+                        {
+                            LetReadComplete();
+                            await _stream.ReadAsync(Array.Empty<byte>(), 0, 0, cancellationToken).ConfigureAwait(false);
+                        }
                         buffer = ArrayPool<byte>.Shared.Rent(ZeroByteReads ? ReceiveBufferBytes : SmallReceiveBufferBytes);
                     }
                     else if (!ZeroByteReads && filled && buffer.Length < ReceiveBufferBytes)
                     {
                         buffer = Resize(buffer, count, ReceiveBufferBytes);
                     }
+                    LetReadComplete();
                     long started = Stopwatch.GetTimestamp();
                     int read = await _stream.ReadAsync(buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
                     if (read == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                     filled = count + read == buffer.Length;
                     if (coalescing)
                     {
-                        // Little came in a whole wait: not a flood (any more); a full buffer: read on, no wait, meanwhile.
-                        if (count + read < StayCoalescedBytes) coalescing = false;
-                        smallQuickReads = 0;
+                        // Little came in whole waits, twice in a row: not a flood (any more). A full buffer: read on, no
+                        // wait, meanwhile (what that read brings says nothing about the flood's rate).
+                        if (waited) smallWaits = count + read < StayCoalescedBytes ? smallWaits + 1 : 0;
+                        if (smallWaits >= SmallWaitsToStop) coalescing = false;
+                        quickReads = 0;
                     }
-                    else if (read < SmallReadBytes && Stopwatch.GetTimestamp() - started < QuickReadTicks)
+                    else if (!filled && Stopwatch.GetTimestamp() - started < QuickReadTicks)
                     {
-                        if (smallQuickReads++ == 0)
+                        if (quickReads++ == 0)
                         {
                             streakStarted = started;
                             streakBytes = 0;
@@ -208,15 +228,16 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         // For a millisecond on end, and at a flood's rate (what a wait must bring to go on waiting):
                         // a paced sender (bursts with gaps, or a loop running behind one) never coalesces.
                         long streak = Stopwatch.GetTimestamp() - streakStarted;
-                        coalescing = FineTimers && smallQuickReads >= SmallQuickReadsToCoalesce && streak >= StreakTicks
+                        coalescing = FineTimers && quickReads >= QuickReadsToCoalesce && streak >= StreakTicks
                             && streakBytes * CoalesceWaitMs * StreakTicks >= (long)StayCoalescedBytes * streak;
+                        smallWaits = 0;
                         if (coalescing && buffer.Length < CoalescedBufferBytes)
                         {
                             // After this parse (which keeps the bytes of an incomplete frame at the front).
                             growTo = CoalescedBufferBytes;
                         }
                     }
-                    else smallQuickReads = 0;
+                    else quickReads = 0;
                     count = await ParseAsync(buffer, count + read).ConfigureAwait(false);
                     if (growTo > buffer.Length) buffer = Resize(buffer, count, growTo);
                     growTo = 0;
@@ -281,6 +302,39 @@ namespace SocketIo.Core.EngineIo.WebSockets
             {
                 // The server may have closed the TCP connection right after its close frame.
             }
+        }
+
+        /// <summary>
+        /// While coalescing, the socket signals data only once a coalesced buffer's worth arrived (SO_RCVLOWAT): else every
+        /// segment of a flood (one per event when the sender writes them one by one) wakes the runtime's socket thread and a
+        /// pool worker, which cost more than the reads saved. Reads still return what is there (Linux);
+        /// <see cref="LetReadComplete"/> lowers the mark before a read that would wait for the socket to signal.
+        /// </summary>
+        private void SetLowWater(bool high)
+        {
+            var socket = _lowWaterSocket;
+            if (socket == null || high == _lowWaterHigh) return;
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReceiveLowWater, high ? CoalescedBufferBytes : 1);
+                _lowWaterHigh = high;
+            }
+            catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
+            {
+                _lowWaterSocket = null; // not supported, or closed (then the read fails on its own)
+                _lowWaterHigh = false;
+            }
+        }
+
+        /// <summary>A read that finds nothing waits for the socket to signal: with the mark raised, the end of a flood
+        /// (less than the mark) would never signal. So when nothing is there, the mark goes back down first.</summary>
+        private void LetReadComplete()
+        {
+            if (!_lowWaterHigh) return;
+            bool empty;
+            try { empty = _lowWaterSocket!.Available == 0; }
+            catch (Exception e) when (e is SocketException || e is ObjectDisposedException) { empty = true; }
+            if (empty) SetLowWater(false);
         }
 
         private static byte[] Resize(byte[] buffer, int count, int size)
