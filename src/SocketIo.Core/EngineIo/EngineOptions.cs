@@ -29,6 +29,10 @@ namespace SocketIo.Core.EngineIo
             ?? "0.0.0";
 
         private int _webSocketSucceeded;
+        private CookieContainer? _cookies;
+        // Created on first use, as the cookies: most connections give no certificate.
+        private X509Certificate2Collection? _certificateAuthorities;
+        private X509Certificate2Collection? _clientCertificates;
 
         /// <summary>The User-Agent sent when <see cref="UserAgent"/> is not set.</summary>
         public static string DefaultUserAgent { get; } = "SocketIo.Core/" + CoreVersion;
@@ -47,7 +51,15 @@ namespace SocketIo.Core.EngineIo
 
         /// <summary>Cookies kept for the whole life of the connection and shared by polling and WebSocket
         /// (sticky sessions, login sessions).</summary>
-        public CookieContainer Cookies { get; set; } = new CookieContainer();
+        /// <remarks>Created on first use: a container is ~1 KB, and most connections never see a cookie.</remarks>
+        public CookieContainer Cookies
+        {
+            get => Volatile.Read(ref _cookies) ?? Interlocked.CompareExchange(ref _cookies, new CookieContainer(), null) ?? _cookies!;
+            set => Volatile.Write(ref _cookies, value);
+        }
+
+        /// <summary>The cookie container if anyone used or set it, else null (then it holds no cookie to send).</summary>
+        internal CookieContainer? CookiesIfCreated => Volatile.Read(ref _cookies);
 
         /// <summary>Incoming messages larger than this close the connection instead of growing memory without bound.</summary>
         public int MaxIncomingMessageBytes { get; set; } = 100 * 1024 * 1024;
@@ -96,10 +108,16 @@ namespace SocketIo.Core.EngineIo
 
         /// <summary>Private trust anchors: when not empty, the server's chain must end at one of these certificates
         /// (instead of the system's roots); the host name and validity are still checked.</summary>
-        public X509Certificate2Collection CertificateAuthorities { get; } = new X509Certificate2Collection();
+        public X509Certificate2Collection CertificateAuthorities => Created(ref _certificateAuthorities);
 
         /// <summary>Client certificates offered for TLS client authentication (they need their private key).</summary>
-        public X509Certificate2Collection ClientCertificates { get; } = new X509Certificate2Collection();
+        public X509Certificate2Collection ClientCertificates => Created(ref _clientCertificates);
+
+        /// <summary>True when any certificate authority was given (without creating the collection).</summary>
+        internal bool HasCertificateAuthorities => Volatile.Read(ref _certificateAuthorities)?.Count > 0;
+
+        /// <summary>True when any client certificate was given (without creating the collection).</summary>
+        internal bool HasClientCertificates => Volatile.Read(ref _clientCertificates)?.Count > 0;
 
         /// <summary>The transport a new session opens on: "websocket" when only WebSocket is allowed or rememberUpgrade
         /// applies, else "polling".</summary>
@@ -114,6 +132,9 @@ namespace SocketIo.Core.EngineIo
         internal bool Allows(EngineTransports transport) => (Transports & transport) != 0;
 
         internal string EffectiveUserAgent => UserAgent ?? DefaultUserAgent;
+
+        private static X509Certificate2Collection Created(ref X509Certificate2Collection? field) =>
+            Volatile.Read(ref field) ?? Interlocked.CompareExchange(ref field, new X509Certificate2Collection(), null) ?? field!;
 
         public Uri BuildWebSocketUri(string? sid)
         {

@@ -64,7 +64,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 _connection.Dispose();
                 throw new SocketIoConnectFailedException($"The WebSocket to {endpoint} was closed while it opened.");
             }
-            _ = Task.Run(ReceiveLoopAsync);
+            // On the pool, without the caller's execution context (the loop outlives the open); no Task for the start.
+            ThreadPool.UnsafeQueueUserWorkItem(StartReceiveLoop, this);
         }
 
         public override async Task WriteAsync(IReadOnlyList<OutgoingFrame> frames, CancellationToken cancellationToken)
@@ -137,6 +138,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
         {
             // Reported once the close was echoed, when the receive loop ends.
         }
+
+        private static readonly WaitCallback StartReceiveLoop = state => _ = ((DirectWebSocketTransport)state!).ReceiveLoopAsync();
 
         private async Task ReceiveLoopAsync()
         {

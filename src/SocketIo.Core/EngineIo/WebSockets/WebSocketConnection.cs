@@ -81,7 +81,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         string key = WebSocketHandshake.NewKey();
                         var request = WebSocketHandshake.BuildRequest(uri, options, key);
                         await stream.WriteAsync(request, 0, request.Length, cancellationToken).ConfigureAwait(false);
-                        var head = await WebSocketHandshake.ReadHeadAsync(stream, cancellationToken).ConfigureAwait(false);
+                        using var head = await WebSocketHandshake.ReadHeadAsync(stream, cancellationToken).ConfigureAwait(false);
                         await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, endpoint, cancellationToken).ConfigureAwait(false);
                         byte[]? pending = null;
                         if (head.Extra > 0)
@@ -138,7 +138,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
 
         /// <summary>Reads until the server's close frame (returns its code, after echoing it) or a failure (throws:
         /// <see cref="SocketIoProtocolException"/> for a protocol violation, else the stream's error, or
-        /// <see cref="EndOfStreamException"/> when the TCP connection ended without a close frame).</summary>
+        /// <see cref="EndOfStreamException"/> when the TCP connection ended without a close frame). Reads end when the
+        /// connection is disposed (the owner disposes it to stop the loop): a cancellation registration on every read
+        /// would cost each read, and each idle connection, a callback node; the token ends a coalescing wait.</summary>
         public async Task<int?> ReceiveAsync(IWebSocketFrameSink sink, CancellationToken cancellationToken)
         {
             _sink = sink;
@@ -168,7 +170,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     {
                         // The rest of a large payload: straight into the message's own buffer.
                         LetReadComplete();
-                        int direct = await _stream.ReadAsync(target.Array!, target.Offset, target.Count, cancellationToken).ConfigureAwait(false);
+                        int direct = await _stream.ReadAsync(target.Array!, target.Offset, target.Count).ConfigureAwait(false);
                         if (direct == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                         _reader.CommitPayload(direct, this);
                         continue;
@@ -196,7 +198,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         if (ZeroByteReads && !filled)
                         {
                             LetReadComplete();
-                            await _stream.ReadAsync(Array.Empty<byte>(), 0, 0, cancellationToken).ConfigureAwait(false);
+                            await _stream.ReadAsync(Array.Empty<byte>(), 0, 0).ConfigureAwait(false);
                         }
                         buffer = ArrayPool<byte>.Shared.Rent(ZeroByteReads ? ReceiveBufferBytes : SmallReceiveBufferBytes);
                     }
@@ -206,7 +208,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     }
                     LetReadComplete();
                     long started = Stopwatch.GetTimestamp();
-                    int read = await _stream.ReadAsync(buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
+                    int read = await _stream.ReadAsync(buffer, count, buffer.Length - count).ConfigureAwait(false);
                     if (read == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                     filled = count + read == buffer.Length;
                     if (coalescing)
@@ -376,7 +378,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private static async Task<Stream> SecureAsync(Stream inner, string host, EngineOptions options, CertificateValidator validator)
         {
             var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (sender, certificate, chain, errors) => validator.Validate(certificate, chain, errors));
-            var certificates = options.ClientCertificates.Count > 0 ? options.ClientCertificates : null;
+            var certificates = options.HasClientCertificates ? options.ClientCertificates : null;
             // SslProtocols.None: the system's choice of versions (.NET Framework 4.7+, .NET Core).
             await ssl.AuthenticateAsClientAsync(host, certificates, SslProtocols.None, checkCertificateRevocation: false).ConfigureAwait(false);
             return ssl;
