@@ -73,6 +73,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             try
             {
+                // Cancelling disposes the stream, which ends the reads and writes below: they need no registration of their own.
                 using (cancellationToken.Register(() => stream.Dispose()))
                 {
                     try
@@ -80,9 +81,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         if (uri.Scheme == "wss") stream = await SecureAsync(stream, uri.DnsSafeHost, options, validator).ConfigureAwait(false);
                         string key = WebSocketHandshake.NewKey();
                         var request = WebSocketHandshake.BuildRequest(uri, options, key);
-                        await stream.WriteAsync(request, 0, request.Length, cancellationToken).ConfigureAwait(false);
-                        using var head = await WebSocketHandshake.ReadHeadAsync(stream, cancellationToken).ConfigureAwait(false);
-                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, endpoint, cancellationToken).ConfigureAwait(false);
+                        await stream.WriteAsync(request, 0, request.Length).ConfigureAwait(false);
+                        using var head = await WebSocketHandshake.ReadHeadAsync(stream, CancellationToken.None).ConfigureAwait(false);
+                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, endpoint, CancellationToken.None).ConfigureAwait(false);
                         byte[]? pending = null;
                         if (head.Extra > 0)
                         {
