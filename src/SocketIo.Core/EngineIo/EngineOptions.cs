@@ -136,19 +136,13 @@ namespace SocketIo.Core.EngineIo
         private static X509Certificate2Collection Created(ref X509Certificate2Collection? field) =>
             Volatile.Read(ref field) ?? Interlocked.CompareExchange(ref field, new X509Certificate2Collection(), null) ?? field!;
 
-        public Uri BuildWebSocketUri(string? sid)
-        {
-            var query = BuildQuery("websocket", sid, timestamp: TimestampRequests == true, base64: ForceBase64);
-            return new UriBuilder(IsSecure ? "wss" : "ws", ServerUri.Host, ServerUri.Port, NormalizedPath(), "?" + query).Uri;
-        }
+        public Uri BuildWebSocketUri(string? sid) =>
+            BuildUri(IsSecure ? "wss" : "ws", "websocket", sid, timestamp: TimestampRequests == true);
 
         /// <summary>A polling request's URI: a fresh cache buster each call (unless timestampRequests is false);
         /// <c>b64=1</c> on the handshake when <see cref="ForceBase64"/>, as engine.io-client sends it.</summary>
-        public Uri BuildPollingUri(string? sid)
-        {
-            var query = BuildQuery("polling", sid, timestamp: TimestampRequests != false, base64: ForceBase64);
-            return new UriBuilder(IsSecure ? "https" : "http", ServerUri.Host, ServerUri.Port, NormalizedPath(), "?" + query).Uri;
-        }
+        public Uri BuildPollingUri(string? sid) =>
+            BuildUri(IsSecure ? "https" : "http", "polling", sid, timestamp: TimestampRequests != false);
 
         public string NormalizedPath()
         {
@@ -161,16 +155,49 @@ namespace SocketIo.Core.EngineIo
         internal string DescribeEndpoint(string transport) =>
             (transport == "websocket" ? BuildWebSocketUri(null) : BuildPollingUri(null)).GetLeftPart(UriPartial.Path);
 
-        private string BuildQuery(string transport, string? sid, bool timestamp, bool base64)
+        [ThreadStatic] private static StringBuilder? _uriText;
+
+        /// <summary>The URI as one string parsed once. A plain host and path (the usual case) are written as they are;
+        /// anything else goes through UriBuilder, which escapes the path and brackets IPv6 hosts (at ~1 KB of garbage
+        /// per URI, which every connect would pay).</summary>
+        private Uri BuildUri(string scheme, string transport, string? sid, bool timestamp)
         {
-            var query = new StringBuilder("EIO=4&transport=").Append(transport);
+            var host = ServerUri.Host;
+            var path = NormalizedPath();
+            var text = _uriText ??= new StringBuilder(256);
+            text.Clear();
+            bool plain = IsPlainHost(host) && IsPlainPath(path);
+            if (plain) text.Append(scheme).Append("://").Append(host).Append(':').Append(ServerUri.Port).Append(path).Append('?');
+            AppendQuery(text, transport, sid, timestamp, ForceBase64);
+            var built = plain ? new Uri(text.ToString()) : new UriBuilder(scheme, host, ServerUri.Port, path, "?" + text).Uri;
+            if (text.Capacity > 4096) _uriText = null; // a huge query is not kept for the thread's lifetime
+            return built;
+        }
+
+        private static bool IsPlainHost(string host)
+        {
+            foreach (char c in host)
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
+            return host.Length > 0;
+        }
+
+        /// <summary>Only characters a URI path carries unescaped (RFC 3986 unreserved, sub-delims, ':', '@', '/').</summary>
+        private static bool IsPlainPath(string path)
+        {
+            foreach (char c in path)
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~!$&'()*+,;=:@/".IndexOf(c) >= 0)) return false;
+            return true;
+        }
+
+        private void AppendQuery(StringBuilder query, string transport, string? sid, bool timestamp, bool base64)
+        {
+            query.Append("EIO=4&transport=").Append(transport);
             if (sid != null) query.Append("&sid=").Append(Uri.EscapeDataString(sid));
             foreach (var pair in Query)
                 query.Append('&').Append(Uri.EscapeDataString(pair.Key)).Append('=').Append(Uri.EscapeDataString(pair.Value));
             if (timestamp && !string.IsNullOrEmpty(TimestampParam))
                 query.Append('&').Append(Uri.EscapeDataString(TimestampParam)).Append('=').Append(CacheBuster.Next());
             if (base64) query.Append("&b64=1");
-            return query.ToString();
         }
     }
 

@@ -171,7 +171,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     {
                         // The rest of a large payload: straight into the message's own buffer.
                         LetReadComplete();
-                        int direct = await _stream.ReadAsync(target.Array!, target.Offset, target.Count).ConfigureAwait(false);
+                        int direct = await StreamReads.ReadAsync(_stream, target.Array!, target.Offset, target.Count).ConfigureAwait(false);
                         if (direct == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                         _reader.CommitPayload(direct, this);
                         continue;
@@ -199,7 +199,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         if (ZeroByteReads && !filled)
                         {
                             LetReadComplete();
-                            await _stream.ReadAsync(Array.Empty<byte>(), 0, 0).ConfigureAwait(false);
+                            await StreamReads.ReadAsync(_stream, Array.Empty<byte>(), 0, 0).ConfigureAwait(false);
                         }
                         buffer = ArrayPool<byte>.Shared.Rent(ZeroByteReads ? ReceiveBufferBytes : SmallReceiveBufferBytes);
                     }
@@ -209,7 +209,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     }
                     LetReadComplete();
                     long started = Stopwatch.GetTimestamp();
-                    int read = await _stream.ReadAsync(buffer, count, buffer.Length - count).ConfigureAwait(false);
+                    int read = await StreamReads.ReadAsync(_stream, buffer, count, buffer.Length - count).ConfigureAwait(false);
                     if (read == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                     filled = count + read == buffer.Length;
                     if (coalescing)

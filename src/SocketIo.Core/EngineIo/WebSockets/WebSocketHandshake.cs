@@ -126,7 +126,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = larger;
                     }
-                    int read = await stream.ReadAsync(buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
+                    int read = await StreamReads.ReadAsync(stream, buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
                     if (read == 0) throw new IOException("The server closed the connection before answering the WebSocket upgrade.");
                     count += read;
                 }
