@@ -28,6 +28,7 @@ namespace SocketIo.Core.EngineIo
             ?? typeof(EngineOptions).Assembly.GetName().Version?.ToString(3)
             ?? "0.0.0";
 
+        private static readonly Uri DefaultServerUri = new Uri("http://localhost/"); // immutable: one for every options object
         private int _webSocketSucceeded;
         private CookieContainer? _cookies;
         // Created on first use, as the cookies: most connections give no certificate.
@@ -38,7 +39,7 @@ namespace SocketIo.Core.EngineIo
         public static string DefaultUserAgent { get; } = "SocketIo.Core/" + CoreVersion;
 
         /// <summary>http, https, ws or wss; only scheme, host and port are used.</summary>
-        public Uri ServerUri { get; set; } = new Uri("http://localhost/");
+        public Uri ServerUri { get; set; } = DefaultServerUri;
 
         /// <summary>The server's Engine.IO path (Socket.IO's default: /socket.io/); a trailing slash is added.</summary>
         public string Path { get; set; } = "/socket.io/";

@@ -361,7 +361,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
-                    using (cancellationToken.Register(() => socket.Dispose()))
+                    using (cancellationToken.Register(state => ((Socket)state!).Dispose(), socket))
                         await socket.ConnectAsync(address, uri.Port).ConfigureAwait(false);
                     cancellationToken.ThrowIfCancellationRequested();
                     return socket;

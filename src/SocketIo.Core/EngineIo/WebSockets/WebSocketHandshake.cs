@@ -44,7 +44,10 @@ namespace SocketIo.Core.EngineIo.WebSockets
         public static string AcceptFor(string key)
         {
             var sha1 = _sha1 ??= SHA1.Create();
-            return Convert.ToBase64String(sha1.ComputeHash(Encoding.ASCII.GetBytes(key + AcceptGuid)));
+            var input = new byte[Encoding.ASCII.GetByteCount(key) + AcceptGuid.Length];
+            int length = Encoding.ASCII.GetBytes(key, 0, key.Length, input, 0);
+            Encoding.ASCII.GetBytes(AcceptGuid, 0, AcceptGuid.Length, input, length);
+            return Convert.ToBase64String(sha1.ComputeHash(input));
         }
 
         /// <summary>The cookie container's key for a WebSocket URI: its http(s) twin, as polling requests use.</summary>
@@ -153,7 +156,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
             }
             if (!valid) throw new SocketIoProtocolException("The server's answer to the WebSocket upgrade is not HTTP/1.1.");
             string reason = lineEnd > 13 ? Encoding.UTF8.GetString(buffer, 13, lineEnd - 13) : "";
-            var headers = new List<KeyValuePair<string, string>>(8);
+            var headers = new List<KeyValuePair<string, string>>();
             for (int start = lineEnd + 2; start < headEnd; start = lineEnd + 2)
             {
                 lineEnd = LineEnd(buffer, start, headEnd);
