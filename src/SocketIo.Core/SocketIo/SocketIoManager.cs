@@ -31,6 +31,7 @@ namespace SocketIo.Core.SocketIo
         private int _loopAgainGeneration = -1;
         private string? _loopAgainReason;
         private CancellationTokenSource? _loopCancel;
+        private CancellationTokenSource? _opening; // the Engine.IO open under way, which Dispose cancels
         private int _reconnectAttempt;
         private int _reconnects;
         private bool _disposed;
@@ -85,6 +86,8 @@ namespace SocketIo.Core.SocketIo
                 _loopAgainReason = null;
             }
             _lifetime.Cancel();
+            try { Volatile.Read(ref _opening)?.Cancel(); }
+            catch (ObjectDisposedException) { /* the open ended meanwhile */ }
             Volatile.Read(ref _session)?.Engine.Dispose();
             foreach (var socket in SocketsSnapshot()) socket.OnManagerDisposed();
         }
