@@ -204,7 +204,8 @@ namespace SocketIo.Core.SocketIo
                 DrainRetryQueueLocked(force: true);
             }
             if (Connected != null) _manager.Dispatcher.Post(() => Connected?.Invoke());
-            RaiseLifecycle(new LifecycleEvent(LifecycleEventNames.Connect, Namespace) { SocketId = packet.Sid, Recovered = recovered, IsReconnect = reconnected });
+            if (Lifecycle != null) // the event object only when someone listens: every connect goes through here
+                RaiseLifecycle(new LifecycleEvent(LifecycleEventNames.Connect, Namespace) { SocketId = packet.Sid, Recovered = recovered, IsReconnect = reconnected });
             connecting?.TrySetResult(true);
         }
 

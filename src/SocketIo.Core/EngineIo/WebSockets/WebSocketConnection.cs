@@ -67,7 +67,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
 
         /// <summary>Connects (every address of the host in turn), secures (wss) and upgrades. Failures surface as the
         /// socket's, TLS's or the handshake's own exceptions; the transport words them.</summary>
-        public static async Task<WebSocketConnection> ConnectAsync(Uri uri, EngineOptions options, CertificateValidator validator, string endpoint, CancellationToken cancellationToken)
+        public static async Task<WebSocketConnection> ConnectAsync(Uri uri, EngineOptions options, CertificateValidator validator, CancellationToken cancellationToken)
         {
             var socket = await ConnectSocketAsync(uri, cancellationToken).ConfigureAwait(false);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
@@ -83,7 +83,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         var request = WebSocketHandshake.BuildRequest(uri, options, key);
                         await stream.WriteAsync(request, 0, request.Length).ConfigureAwait(false);
                         using var head = await WebSocketHandshake.ReadHeadAsync(stream, CancellationToken.None).ConfigureAwait(false);
-                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, endpoint, CancellationToken.None).ConfigureAwait(false);
+                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, null, CancellationToken.None).ConfigureAwait(false);
                         byte[]? pending = null;
                         if (head.Extra > 0)
                         {

@@ -50,6 +50,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
             return Convert.ToBase64String(sha1.ComputeHash(input));
         }
 
+        /// <summary>Scheme, host, port and path: how errors name the server (the query may carry tokens).</summary>
+        public static string Endpoint(Uri uri) => uri.GetLeftPart(UriPartial.Path);
+
         /// <summary>The cookie container's key for a WebSocket URI: its http(s) twin, as polling requests use.</summary>
         public static Uri CookieUri(Uri uri) =>
             new UriBuilder(uri.Scheme == "wss" ? "https" : "http", uri.Host, uri.Port, uri.AbsolutePath).Uri;
@@ -155,7 +158,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 code = code * 10 + buffer[i] - '0';
             }
             if (!valid) throw new SocketIoProtocolException("The server's answer to the WebSocket upgrade is not HTTP/1.1.");
-            string reason = lineEnd > 13 ? Encoding.UTF8.GetString(buffer, 13, lineEnd - 13) : "";
+            string reason = code != 101 && lineEnd > 13 ? Encoding.UTF8.GetString(buffer, 13, lineEnd - 13) : ""; // only errors quote it
             var headers = new List<KeyValuePair<string, string>>();
             for (int start = lineEnd + 2; start < headEnd; start = lineEnd + 2)
             {
@@ -191,27 +194,29 @@ namespace SocketIo.Core.EngineIo.WebSockets
 
         /// <summary>Stores the answer's cookies, then checks it is an accepted upgrade for <paramref name="key"/>;
         /// otherwise throws <see cref="SocketIoConnectFailedException"/> naming the endpoint and the status.</summary>
-        public static async Task AcceptAsync(ResponseHead head, Stream stream, Uri uri, EngineOptions options, string key, string endpoint, CancellationToken cancellationToken)
+        public static async Task AcceptAsync(ResponseHead head, Stream stream, Uri uri, EngineOptions options, string key, string? endpoint, CancellationToken cancellationToken)
         {
+            // Named only in a failure (a string per connect otherwise).
             Uri? cookieUri = null;
-            foreach (var value in head.All("Set-Cookie"))
+            foreach (var header in head.Headers)
             {
-                try { options.Cookies.SetCookies(cookieUri ??= CookieUri(uri), value); }
+                if (!string.Equals(header.Key, "Set-Cookie", StringComparison.OrdinalIgnoreCase)) continue;
+                try { options.Cookies.SetCookies(cookieUri ??= CookieUri(uri), header.Value); }
                 catch (CookieException) { /* a cookie the container refuses is dropped, as HttpClient does */ }
             }
             if (head.Status != 101)
             {
                 var body = await ReadBodyExcerptAsync(head, stream, cancellationToken).ConfigureAwait(false);
                 throw new SocketIoConnectFailedException(
-                    $"Could not open a WebSocket to {endpoint}: the server refused the upgrade with {EngineHttpError.Describe((HttpStatusCode)head.Status, head.Reason, body)}");
+                    $"Could not open a WebSocket to {endpoint ?? Endpoint(uri)}: the server refused the upgrade with {EngineHttpError.Describe((HttpStatusCode)head.Status, head.Reason, body)}");
             }
             if (!string.Equals(head.First("Upgrade"), "websocket", StringComparison.OrdinalIgnoreCase)
                 || (head.First("Connection") ?? "").IndexOf("upgrade", StringComparison.OrdinalIgnoreCase) < 0)
-                throw new SocketIoConnectFailedException($"The server at {endpoint} answered 101 without upgrading to WebSocket.");
+                throw new SocketIoConnectFailedException($"The server at {endpoint ?? Endpoint(uri)} answered 101 without upgrading to WebSocket.");
             if (head.First("Sec-WebSocket-Accept") != AcceptFor(key))
-                throw new SocketIoConnectFailedException($"The server at {endpoint} answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept.");
+                throw new SocketIoConnectFailedException($"The server at {endpoint ?? Endpoint(uri)} answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept.");
             if (!string.IsNullOrEmpty(head.First("Sec-WebSocket-Extensions")))
-                throw new SocketIoConnectFailedException($"The server at {endpoint} accepted a WebSocket extension nobody asked for.");
+                throw new SocketIoConnectFailedException($"The server at {endpoint ?? Endpoint(uri)} accepted a WebSocket extension nobody asked for.");
         }
 
         private static async Task<string> ReadBodyExcerptAsync(ResponseHead head, Stream stream, CancellationToken cancellationToken)
