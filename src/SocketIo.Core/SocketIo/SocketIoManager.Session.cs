@@ -91,7 +91,7 @@ namespace SocketIo.Core.SocketIo
             {
                 lock (_gate)
                 {
-                    _sockets.TryGetValue(decoded.Namespace, out socket);
+                    TryGetSocketLocked(decoded.Namespace, out socket);
                     _lastRoute = socket;
                 }
             }
