@@ -25,7 +25,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private const int ReceiveBufferBytes = 16 * 1024;
         private const int SmallReceiveBufferBytes = 1024;
         private const int DirectReadThreshold = 4 * 1024;
-        private static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
+        internal static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
         // Read coalescing (see ReceiveAsync): reads that each found data within QuickReadTicks, this many in a row and
         // for StreakTicks, mean the loop is keeping up with a flood as it trickles in, whatever each read brought (a read
         // that filled the buffer does not count: a loop catching up a backlog already reads in large batches).

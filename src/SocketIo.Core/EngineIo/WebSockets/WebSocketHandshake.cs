@@ -115,6 +115,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
         /// <remarks>The head's buffer is rented: <see cref="ResponseHead.Dispose"/> gives it back.</remarks>
         public static async Task<ResponseHead> ReadHeadAsync(Stream stream, CancellationToken cancellationToken)
         {
+            // Wait for the answer without a buffer where the runtime allows it: connects that wait for their server
+            // would each hold one, and the pool keeps every array it got back (a connect storm's worth).
+            if (WebSocketConnection.ZeroByteReads) await StreamReads.ReadAsync(stream, Array.Empty<byte>(), 0, 0, cancellationToken).ConfigureAwait(false);
             var buffer = ArrayPool<byte>.Shared.Rent(4096);
             int count = 0;
             try
