@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Linq;
+using SocketIo.Core.EngineIo;
 using SocketIo.Core.Json;
 using SocketIo.Core.SocketIo;
 using Xunit;
@@ -146,6 +147,24 @@ namespace SocketIo.Core.Tests
             var file = Assert.IsType<OrderedJsonObject>(packet.Arguments![1]);
             Assert.Equal(payload, file["data"]);
             Assert.Equal(new byte[0], packet.Arguments[2]);
+        }
+
+        [Fact]
+        public void AnAttachmentHandedOverForKeepsIsKeptAsItIsAndOthersAreCopied()
+        {
+            var frames = SioPacketEncoder.EncodeEvent("/", null, Args("b", new byte[] { 1 }, new byte[] { 2 }));
+            var decoder = new SioPacketDecoder(DefaultJsonValueFactory.Instance);
+            Assert.Null(decoder.DecodeText(frames[0].Bytes.AsSpan(1)));
+            var detached = new byte[] { 1 };
+            DetachedPayload.Offer(detached);
+            try { Assert.Null(decoder.DecodeBinary(detached)); }
+            finally { DetachedPayload.Withdraw(); }
+            var copied = new byte[] { 2 };
+            var packet = decoder.DecodeBinary(copied);
+
+            Assert.Same(detached, packet!.Arguments![1]);
+            Assert.NotSame(copied, packet.Arguments[2]);
+            Assert.Equal(copied, packet.Arguments[2]);
         }
 
         [Fact]

@@ -36,11 +36,25 @@ namespace SocketIo.Core.Tests
             Assert.Equal(0, handshake.MaxPayload);
         }
 
+        [Fact]
+        public void HandshakeReadsAsADocumentWould()
+        {
+            var handshake = EngineHandshake.Parse(Encoding.UTF8.GetBytes(
+                "{\"sid\":\"a\",\"extra\":{\"sid\":\"no\"},\"upgrades\":[\"websocket\",{\"a\":[1]},2,null],\"pingInterval\":\"9\",\"sid\":\"b\"} "));
+
+            Assert.Equal("b", handshake.Sid); // a repeated property: the last value counts; nested ones are not the packet's
+            Assert.Equal(new[] { "websocket" }, handshake.Upgrades);
+            Assert.Equal(TimeSpan.FromMilliseconds(25000), handshake.PingInterval); // not a number: the default
+        }
+
         [Theory]
         [InlineData("[1]")]
         [InlineData("{\"upgrades\":[]}")]
         [InlineData("{\"sid\":1}")]
         [InlineData("{\"sid\":")]
+        [InlineData("{\"sid\":\"x\"} 1")]
+        [InlineData("{\"sid\":\"x\",\"sid\":null}")]
+        [InlineData("")]
         public void BadHandshakeIsAProtocolError(string json)
         {
             Assert.Throws<SocketIoProtocolException>(() => EngineHandshake.Parse(Encoding.UTF8.GetBytes(json)));

@@ -157,6 +157,25 @@ namespace SocketIo.Core.Tests
         }
 
         [Theory]
+        [InlineData("http://127.0.0.1:3000", "/socket.io/")] // written as it is
+        [InlineData("http://LocalHost", "/a-b_c~/")] // default port, host case
+        [InlineData("http://[::1]:3000", "/socket.io/")] // IPv6: through UriBuilder, which brackets it
+        [InlineData("https://example.com", "/with space/ü/")] // a path that needs escaping: through UriBuilder
+        public void UrisAreWhatUriBuilderMakesOfTheParts(string server, string path)
+        {
+            var options = new EngineOptions { ServerUri = new Uri(server), Path = path };
+            options.Query.Add(new KeyValuePair<string, string>("k", "v&w"));
+            var expected = new UriBuilder(options.IsSecure ? "wss" : "ws", options.ServerUri.Host, options.ServerUri.Port, path,
+                "?EIO=4&transport=websocket&k=v%26w").Uri;
+
+            var built = options.BuildWebSocketUri(null);
+
+            Assert.Equal(expected.AbsoluteUri, built.AbsoluteUri);
+            Assert.Equal(expected.PathAndQuery, built.PathAndQuery);
+            Assert.Equal(expected.Authority, built.Authority);
+        }
+
+        [Theory]
         [InlineData(400, "{\"code\":1,\"message\":\"Session ID unknown\"}", "HTTP 400 Bad Request: Engine.IO error 1 \"Session ID unknown\"")]
         [InlineData(403, "{\"code\":4,\"message\":\"Forbidden\"}", "HTTP 403 Forbidden: Engine.IO error 4 \"Forbidden\"")]
         [InlineData(400, "\"Invalid session SID1\"", "HTTP 400 Bad Request: Invalid session SID1")]

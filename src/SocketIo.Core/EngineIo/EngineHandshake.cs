@@ -24,25 +24,62 @@ namespace SocketIo.Core.EngineIo
         /// <summary>Bytes the server accepts per message (node's maxHttpBufferSize). 0 when the server did not say.</summary>
         public long MaxPayload { get; }
 
+        private static readonly string[] NoUpgrades = new string[0];
+
+        /// <summary>Parses the open packet's JSON in one pass with a reader (no document per connect). As with a JSON
+        /// document, the whole text must be valid and a repeated property's last value counts.</summary>
         public static EngineHandshake Parse(ReadOnlyMemory<byte> json)
         {
             try
             {
-                using var document = JsonDocument.Parse(json);
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) throw new SocketIoProtocolException("The Engine.IO open packet is not a JSON object.");
-                if (!root.TryGetProperty("sid", out var sid) || sid.ValueKind != JsonValueKind.String)
-                    throw new SocketIoProtocolException("The Engine.IO open packet has no 'sid'.");
-                var upgrades = new List<string>();
-                if (root.TryGetProperty("upgrades", out var list) && list.ValueKind == JsonValueKind.Array)
-                    foreach (var item in list.EnumerateArray())
-                        if (item.ValueKind == JsonValueKind.String) upgrades.Add(item.GetString()!);
-                double maxPayload = ReadNumber(root, "maxPayload", 0);
+                var reader = new Utf8JsonReader(json.Span);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    if (reader.TokenType != JsonTokenType.None) reader.Skip();
+                    while (reader.Read()) { } // invalid JSON stays a JSON error, as a document would report it
+                    throw new SocketIoProtocolException("The Engine.IO open packet is not a JSON object.");
+                }
+                string? sid = null;
+                bool sidIsString = false;
+                List<string>? upgrades = null;
+                double pingInterval = 25000, pingTimeout = 20000, maxPayload = 0;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("sid"))
+                    {
+                        reader.Read();
+                        sidIsString = reader.TokenType == JsonTokenType.String;
+                        sid = sidIsString ? reader.GetString() : null;
+                        reader.Skip();
+                    }
+                    else if (reader.ValueTextEquals("upgrades"))
+                    {
+                        reader.Read();
+                        upgrades = null;
+                        if (reader.TokenType != JsonTokenType.StartArray) reader.Skip();
+                        else
+                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                            {
+                                if (reader.TokenType == JsonTokenType.String) (upgrades ??= new List<string>(1)).Add(reader.GetString()!);
+                                else reader.Skip();
+                            }
+                    }
+                    else if (reader.ValueTextEquals("pingInterval")) pingInterval = ReadNumber(ref reader, 25000);
+                    else if (reader.ValueTextEquals("pingTimeout")) pingTimeout = ReadNumber(ref reader, 20000);
+                    else if (reader.ValueTextEquals("maxPayload")) maxPayload = ReadNumber(ref reader, 0);
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+                while (reader.Read()) { } // nothing but white space may follow the object
+                if (!sidIsString) throw new SocketIoProtocolException("The Engine.IO open packet has no 'sid'.");
                 return new EngineHandshake(
-                    sid.GetString()!,
-                    upgrades,
-                    ReadMilliseconds(root, "pingInterval", 25000),
-                    ReadMilliseconds(root, "pingTimeout", 20000),
+                    sid!,
+                    upgrades ?? (IReadOnlyList<string>)NoUpgrades,
+                    Milliseconds("pingInterval", pingInterval),
+                    Milliseconds("pingTimeout", pingTimeout),
                     maxPayload >= long.MaxValue ? long.MaxValue : (long)maxPayload);
             }
             catch (JsonException e)
@@ -56,19 +93,22 @@ namespace SocketIo.Core.EngineIo
         }
 
         /// <summary>A timer value; beyond int.MaxValue ms (24.8 days) no timer can be armed with it, and no server means it.</summary>
-        private static TimeSpan ReadMilliseconds(JsonElement root, string name, double fallback)
+        private static TimeSpan Milliseconds(string name, double value)
         {
-            double value = ReadNumber(root, name, fallback);
             if (value > int.MaxValue)
                 throw new SocketIoProtocolException($"The Engine.IO open packet's '{name}' ({value} ms) is out of range.");
             return TimeSpan.FromMilliseconds(value);
         }
 
-        /// <summary>A non-negative number, or the fallback when the property is missing, not a number, negative or not finite.</summary>
-        private static double ReadNumber(JsonElement root, string name, double fallback) =>
-            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
-            && value.TryGetDouble(out double number) && number >= 0 && !double.IsInfinity(number)
-                ? number
-                : fallback;
+        /// <summary>The property's value when it is a non-negative finite number, else the fallback (not a number,
+        /// negative or not finite); the reader ends on the value.</summary>
+        private static double ReadNumber(ref Utf8JsonReader reader, double fallback)
+        {
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double number) && number >= 0 && !double.IsInfinity(number))
+                return number;
+            reader.Skip();
+            return fallback;
+        }
     }
 }

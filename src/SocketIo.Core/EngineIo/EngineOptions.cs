@@ -28,13 +28,18 @@ namespace SocketIo.Core.EngineIo
             ?? typeof(EngineOptions).Assembly.GetName().Version?.ToString(3)
             ?? "0.0.0";
 
+        private static readonly Uri DefaultServerUri = new Uri("http://localhost/"); // immutable: one for every options object
         private int _webSocketSucceeded;
+        private CookieContainer? _cookies;
+        // Created on first use, as the cookies: most connections give no certificate.
+        private X509Certificate2Collection? _certificateAuthorities;
+        private X509Certificate2Collection? _clientCertificates;
 
         /// <summary>The User-Agent sent when <see cref="UserAgent"/> is not set.</summary>
         public static string DefaultUserAgent { get; } = "SocketIo.Core/" + CoreVersion;
 
         /// <summary>http, https, ws or wss; only scheme, host and port are used.</summary>
-        public Uri ServerUri { get; set; } = new Uri("http://localhost/");
+        public Uri ServerUri { get; set; } = DefaultServerUri;
 
         /// <summary>The server's Engine.IO path (Socket.IO's default: /socket.io/); a trailing slash is added.</summary>
         public string Path { get; set; } = "/socket.io/";
@@ -47,7 +52,15 @@ namespace SocketIo.Core.EngineIo
 
         /// <summary>Cookies kept for the whole life of the connection and shared by polling and WebSocket
         /// (sticky sessions, login sessions).</summary>
-        public CookieContainer Cookies { get; set; } = new CookieContainer();
+        /// <remarks>Created on first use: a container is ~1 KB, and most connections never see a cookie.</remarks>
+        public CookieContainer Cookies
+        {
+            get => Volatile.Read(ref _cookies) ?? Interlocked.CompareExchange(ref _cookies, new CookieContainer(), null) ?? _cookies!;
+            set => Volatile.Write(ref _cookies, value);
+        }
+
+        /// <summary>The cookie container if anyone used or set it, else null (then it holds no cookie to send).</summary>
+        internal CookieContainer? CookiesIfCreated => Volatile.Read(ref _cookies);
 
         /// <summary>Incoming messages larger than this close the connection instead of growing memory without bound.</summary>
         public int MaxIncomingMessageBytes { get; set; } = 100 * 1024 * 1024;
@@ -96,10 +109,16 @@ namespace SocketIo.Core.EngineIo
 
         /// <summary>Private trust anchors: when not empty, the server's chain must end at one of these certificates
         /// (instead of the system's roots); the host name and validity are still checked.</summary>
-        public X509Certificate2Collection CertificateAuthorities { get; } = new X509Certificate2Collection();
+        public X509Certificate2Collection CertificateAuthorities => Created(ref _certificateAuthorities);
 
         /// <summary>Client certificates offered for TLS client authentication (they need their private key).</summary>
-        public X509Certificate2Collection ClientCertificates { get; } = new X509Certificate2Collection();
+        public X509Certificate2Collection ClientCertificates => Created(ref _clientCertificates);
+
+        /// <summary>True when any certificate authority was given (without creating the collection).</summary>
+        internal bool HasCertificateAuthorities => Volatile.Read(ref _certificateAuthorities)?.Count > 0;
+
+        /// <summary>True when any client certificate was given (without creating the collection).</summary>
+        internal bool HasClientCertificates => Volatile.Read(ref _clientCertificates)?.Count > 0;
 
         /// <summary>The transport a new session opens on: "websocket" when only WebSocket is allowed or rememberUpgrade
         /// applies, else "polling".</summary>
@@ -115,19 +134,16 @@ namespace SocketIo.Core.EngineIo
 
         internal string EffectiveUserAgent => UserAgent ?? DefaultUserAgent;
 
-        public Uri BuildWebSocketUri(string? sid)
-        {
-            var query = BuildQuery("websocket", sid, timestamp: TimestampRequests == true, base64: ForceBase64);
-            return new UriBuilder(IsSecure ? "wss" : "ws", ServerUri.Host, ServerUri.Port, NormalizedPath(), "?" + query).Uri;
-        }
+        private static X509Certificate2Collection Created(ref X509Certificate2Collection? field) =>
+            Volatile.Read(ref field) ?? Interlocked.CompareExchange(ref field, new X509Certificate2Collection(), null) ?? field!;
+
+        public Uri BuildWebSocketUri(string? sid) =>
+            BuildUri(IsSecure ? "wss" : "ws", "websocket", sid, timestamp: TimestampRequests == true);
 
         /// <summary>A polling request's URI: a fresh cache buster each call (unless timestampRequests is false);
         /// <c>b64=1</c> on the handshake when <see cref="ForceBase64"/>, as engine.io-client sends it.</summary>
-        public Uri BuildPollingUri(string? sid)
-        {
-            var query = BuildQuery("polling", sid, timestamp: TimestampRequests != false, base64: ForceBase64);
-            return new UriBuilder(IsSecure ? "https" : "http", ServerUri.Host, ServerUri.Port, NormalizedPath(), "?" + query).Uri;
-        }
+        public Uri BuildPollingUri(string? sid) =>
+            BuildUri(IsSecure ? "https" : "http", "polling", sid, timestamp: TimestampRequests != false);
 
         public string NormalizedPath()
         {
@@ -140,16 +156,49 @@ namespace SocketIo.Core.EngineIo
         internal string DescribeEndpoint(string transport) =>
             (transport == "websocket" ? BuildWebSocketUri(null) : BuildPollingUri(null)).GetLeftPart(UriPartial.Path);
 
-        private string BuildQuery(string transport, string? sid, bool timestamp, bool base64)
+        [ThreadStatic] private static StringBuilder? _uriText;
+
+        /// <summary>The URI as one string parsed once. A plain host and path (the usual case) are written as they are;
+        /// anything else goes through UriBuilder, which escapes the path and brackets IPv6 hosts (at ~1 KB of garbage
+        /// per URI, which every connect would pay).</summary>
+        private Uri BuildUri(string scheme, string transport, string? sid, bool timestamp)
         {
-            var query = new StringBuilder("EIO=4&transport=").Append(transport);
+            var host = ServerUri.Host;
+            var path = NormalizedPath();
+            var text = _uriText ??= new StringBuilder(256);
+            text.Clear();
+            bool plain = IsPlainHost(host) && IsPlainPath(path);
+            if (plain) text.Append(scheme).Append("://").Append(host).Append(':').Append(ServerUri.Port).Append(path).Append('?');
+            AppendQuery(text, transport, sid, timestamp, ForceBase64);
+            var built = plain ? new Uri(text.ToString()) : new UriBuilder(scheme, host, ServerUri.Port, path, "?" + text).Uri;
+            if (text.Capacity > 4096) _uriText = null; // a huge query is not kept for the thread's lifetime
+            return built;
+        }
+
+        private static bool IsPlainHost(string host)
+        {
+            foreach (char c in host)
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
+            return host.Length > 0;
+        }
+
+        /// <summary>Only characters a URI path carries unescaped (RFC 3986 unreserved, sub-delims, ':', '@', '/').</summary>
+        private static bool IsPlainPath(string path)
+        {
+            foreach (char c in path)
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~!$&'()*+,;=:@/".IndexOf(c) >= 0)) return false;
+            return true;
+        }
+
+        private void AppendQuery(StringBuilder query, string transport, string? sid, bool timestamp, bool base64)
+        {
+            query.Append("EIO=4&transport=").Append(transport);
             if (sid != null) query.Append("&sid=").Append(Uri.EscapeDataString(sid));
             foreach (var pair in Query)
                 query.Append('&').Append(Uri.EscapeDataString(pair.Key)).Append('=').Append(Uri.EscapeDataString(pair.Value));
             if (timestamp && !string.IsNullOrEmpty(TimestampParam))
                 query.Append('&').Append(Uri.EscapeDataString(TimestampParam)).Append('=').Append(CacheBuster.Next());
             if (base64) query.Append("&b64=1");
-            return query.ToString();
         }
     }
 

@@ -30,7 +30,7 @@ namespace SocketIo.Core.EngineIo
             try
             {
                 await transport.OpenAsync(null, cancellationToken).ConfigureAwait(false);
-                using (cancellationToken.Register(() => _opened.TrySetCanceled()))
+                using (cancellationToken.Register(state => ((TaskCompletionSource<EngineHandshake>)state!).TrySetCanceled(), _opened))
                 {
                     handshake = await _opened.Task.ConfigureAwait(false);
                 }

@@ -8,14 +8,14 @@ namespace SocketIo.Core.Reconnect
     /// </summary>
     public sealed class ExponentialBackoff
     {
-        private readonly Random _random;
+        private Random? _random; // created at the first jittered delay: most connections never need one
 
         public ExponentialBackoff(TimeSpan delay, TimeSpan maxDelay, double randomizationFactor, Random? random = null)
         {
             Delay = delay;
             MaxDelay = maxDelay;
             RandomizationFactor = randomizationFactor;
-            _random = random ?? new Random();
+            _random = random;
         }
 
         public TimeSpan Delay { get; }
@@ -28,8 +28,9 @@ namespace SocketIo.Core.Reconnect
             double baseMs = Delay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts, 62));
             if (RandomizationFactor > 0 && RandomizationFactor <= 1)
             {
+                var random = _random ?? System.Threading.Interlocked.CompareExchange(ref _random, new Random(), null) ?? _random!;
                 double r;
-                lock (_random) r = _random.NextDouble();
+                lock (random) r = random.NextDouble();
                 double deviation = Math.Floor(r * RandomizationFactor * baseMs);
                 baseMs = ((long)Math.Floor(r * 10) & 1) == 0 ? baseMs - deviation : baseMs + deviation;
             }

@@ -45,13 +45,15 @@ namespace SocketIo.Core.SocketIo
 
             var limit = ConnectTimeout ?? _manager.Options.ConnectTimeout;
             using var timeout = new CancellationTokenSource(limit);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            // A caller's token that can never be cancelled needs no linking (one source and registration less per connect).
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token) : null;
+            var token = linked?.Token ?? timeout.Token;
             try
             {
-                var session = await _manager.OpenAsync(linked.Token, null).ConfigureAwait(false);
+                var session = await _manager.OpenAsync(token, null).ConfigureAwait(false);
                 if (!SendConnect(session))
                     throw new SocketIoConnectFailedException($"The connection closed before namespace '{Namespace}' was joined.");
-                using (linked.Token.Register(() => connecting.TrySetCanceled()))
+                using (token.Register(state => ((TaskCompletionSource<bool>)state!).TrySetCanceled(), connecting))
                 {
                     await connecting.Task.ConfigureAwait(false);
                 }
@@ -202,7 +204,8 @@ namespace SocketIo.Core.SocketIo
                 DrainRetryQueueLocked(force: true);
             }
             if (Connected != null) _manager.Dispatcher.Post(() => Connected?.Invoke());
-            RaiseLifecycle(new LifecycleEvent(LifecycleEventNames.Connect, Namespace) { SocketId = packet.Sid, Recovered = recovered, IsReconnect = reconnected });
+            if (Lifecycle != null) // the event object only when someone listens: every connect goes through here
+                RaiseLifecycle(new LifecycleEvent(LifecycleEventNames.Connect, Namespace) { SocketId = packet.Sid, Recovered = recovered, IsReconnect = reconnected });
             connecting?.TrySetResult(true);
         }
 

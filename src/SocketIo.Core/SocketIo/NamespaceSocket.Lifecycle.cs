@@ -155,9 +155,13 @@ namespace SocketIo.Core.SocketIo
 
         private void RaiseDisconnect(string reason, object? details, bool willReconnect)
         {
-            if (Disconnected != null) _manager.Dispatcher.Post(() => Disconnected?.Invoke(reason, details));
-            RaiseLifecycle(new LifecycleEvent(LifecycleEventNames.Disconnect, Namespace) { Reason = reason, Details = details, WillReconnect = willReconnect });
+            // Closures and the event object only for listeners (a lambda here would capture the parameters at entry).
+            if (Disconnected != null) PostDisconnected(reason, details);
+            if (Lifecycle != null)
+                RaiseLifecycle(new LifecycleEvent(LifecycleEventNames.Disconnect, Namespace) { Reason = reason, Details = details, WillReconnect = willReconnect });
         }
+
+        private void PostDisconnected(string reason, object? details) => _manager.Dispatcher.Post(() => Disconnected?.Invoke(reason, details));
 
         private sealed class CloseWork
         {

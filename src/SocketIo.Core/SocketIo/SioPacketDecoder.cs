@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SocketIo.Core.EngineIo;
 using SocketIo.Core.Json;
 
 namespace SocketIo.Core.SocketIo
@@ -94,7 +95,8 @@ namespace SocketIo.Core.SocketIo
         {
             if (_pending == null) throw new SocketIoProtocolException("A binary message arrived that no packet announced.");
             var pending = _pending;
-            pending.Attachments.Add(data.ToArray());
+            // A large message the transport read into an array of its own is kept as it is (no copy).
+            pending.Attachments.Add(DetachedPayload.TryTake(data, out var detached) ? detached : data.ToArray());
             if (pending.Attachments.Count < pending.Expected) return null;
             _pending = null;
             Complete(pending.Packet, pending.Json, pending.Attachments);

@@ -16,10 +16,10 @@ namespace SocketIo.Core.SocketIo
             ValidateNamespace(nsp);
             lock (_gate)
             {
-                if (!_sockets.TryGetValue(nsp, out var socket))
+                if (!TryGetSocketLocked(nsp, out var socket))
                 {
                     socket = new NamespaceSocket(this, nsp);
-                    _sockets.Add(nsp, socket);
+                    SetSocketLocked(socket);
                     _lastRoute = null;
                 }
                 return socket;
@@ -34,7 +34,7 @@ namespace SocketIo.Core.SocketIo
             NamespaceSocket? existing;
             lock (_gate)
             {
-                _sockets.TryGetValue(nsp, out existing);
+                TryGetSocketLocked(nsp, out existing);
                 if (_disposed) existing = null;
             }
             if (existing != null && (existing.State != ConnectionState.Disconnected || existing.IsFresh))
@@ -44,13 +44,13 @@ namespace SocketIo.Core.SocketIo
             }
             lock (_gate)
             {
-                if (_disposed || (_sockets.TryGetValue(nsp, out var current) && !ReferenceEquals(current, existing)))
+                if (_disposed || (TryGetSocketLocked(nsp, out var current) && !ReferenceEquals(current, existing)))
                 {
                     socket = null!;
                     return false;
                 }
                 socket = new NamespaceSocket(this, nsp);
-                _sockets[nsp] = socket;
+                SetSocketLocked(socket);
                 _lastRoute = null;
                 return true;
             }
@@ -76,14 +76,14 @@ namespace SocketIo.Core.SocketIo
             lock (_gate)
             {
                 if (_disposed) throw new ObjectDisposedException(nameof(SocketIoManager), "The manager was disposed.");
-                if (_sockets.TryGetValue(socket.Namespace, out var current) && !ReferenceEquals(current, socket))
+                if (TryGetSocketLocked(socket.Namespace, out var current) && !ReferenceEquals(current, socket))
                 {
                     // Only a socket that is closed for good gives its place up. Reading its state takes its lock, which
                     // is safe here: no socket holds its own lock while it waits for the manager's.
                     if (current.State != ConnectionState.Disconnected)
                         throw new InvalidOperationException($"Namespace '{socket.Namespace}' is already in use on this manager.");
                 }
-                _sockets[socket.Namespace] = socket;
+                SetSocketLocked(socket);
                 _lastRoute = null;
             }
         }
@@ -122,7 +122,36 @@ namespace SocketIo.Core.SocketIo
 
         private List<NamespaceSocket> SocketsSnapshot()
         {
-            lock (_gate) return _sockets.Values.ToList();
+            lock (_gate) return new List<NamespaceSocket>(_sockets);
+        }
+
+        /// <summary>The socket holding <paramref name="nsp"/>'s slot. Under <see cref="_gate"/>.</summary>
+        private bool TryGetSocketLocked(string nsp, out NamespaceSocket socket)
+        {
+            foreach (var candidate in _sockets)
+            {
+                if (string.Equals(candidate.Namespace, nsp, StringComparison.Ordinal))
+                {
+                    socket = candidate;
+                    return true;
+                }
+            }
+            socket = null!;
+            return false;
+        }
+
+        /// <summary>Gives <paramref name="socket"/> its namespace's slot (replacing the holder, in place). Under <see cref="_gate"/>.</summary>
+        private void SetSocketLocked(NamespaceSocket socket)
+        {
+            for (int i = 0; i < _sockets.Count; i++)
+            {
+                if (string.Equals(_sockets[i].Namespace, socket.Namespace, StringComparison.Ordinal))
+                {
+                    _sockets[i] = socket;
+                    return;
+                }
+            }
+            _sockets.Add(socket);
         }
 
         private static void ValidateNamespace(string nsp)

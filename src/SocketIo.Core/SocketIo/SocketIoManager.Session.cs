@@ -32,11 +32,16 @@ namespace SocketIo.Core.SocketIo
                 engine.Closed += (reason, error) => OnEngineClosed(session, reason, error);
                 Volatile.Write(ref _session, session);
 
-                using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token))
+                // Dispose cancels the open under way through _opening: linking to _lifetime instead would leave a
+                // callback node in it for the manager's whole life (every connection would keep one).
+                var opening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Interlocked.Exchange(ref _opening, opening);
+                try
                 {
+                    if (_lifetime.IsCancellationRequested) opening.Cancel(); // disposed before Dispose could see it
                     try
                     {
-                        await engine.OpenAsync(linked.Token).ConfigureAwait(false);
+                        await engine.OpenAsync(opening.Token).ConfigureAwait(false);
                     }
                     catch (Exception e)
                     {
@@ -51,6 +56,11 @@ namespace SocketIo.Core.SocketIo
                         if (e is SocketIoException) throw;
                         throw new SocketIoConnectFailedException(DescribeConnectFailure(e), e);
                     }
+                }
+                finally
+                {
+                    Interlocked.CompareExchange(ref _opening, null, opening);
+                    opening.Dispose();
                 }
                 session.MarkOpened();
                 if (!engine.IsOpen)
@@ -81,7 +91,7 @@ namespace SocketIo.Core.SocketIo
             {
                 lock (_gate)
                 {
-                    _sockets.TryGetValue(decoded.Namespace, out socket);
+                    TryGetSocketLocked(decoded.Namespace, out socket);
                     _lastRoute = socket;
                 }
             }

@@ -246,5 +246,24 @@ namespace SocketIo.Core.Tests.WebSockets
             using var timeout = new CancellationTokenSource(Client.Timeout);
             Assert.Equal(0, await tcp.GetStream().ReadAsync(new byte[16], timeout.Token)); // the client hung up
         }
+        [Fact]
+        public async Task DisposingTheManagerEndsAConnectUnderWay()
+        {
+            using var server = new Scripted();
+            var options = new global::SocketIo.Core.SocketIo.SocketIoClientOptions { ConnectTimeout = TimeSpan.FromMinutes(5), Reconnection = false };
+            options.Engine.ServerUri = new Uri($"http://127.0.0.1:{server.Port}");
+            options.Engine.Transports = EngineTransports.WebSocket;
+            var manager = new global::SocketIo.Core.SocketIo.SocketIoManager(options);
+            var accepting = server.AcceptAsync();
+            var connecting = manager.Socket("/").ConnectAsync(CancellationToken.None);
+            using var tcp = await accepting.WaitAsync(Client.Timeout);
+            await ReadHeadAsync(tcp.GetStream()); // the server never answers
+
+            manager.Dispose();
+
+            await Assert.ThrowsAnyAsync<Exception>(() => connecting.WaitAsync(Client.Timeout)); // not the 5-minute timeout
+            using var timeout = new CancellationTokenSource(Client.Timeout);
+            Assert.Equal(0, await tcp.GetStream().ReadAsync(new byte[16], timeout.Token)); // the client hung up
+        }
     }
 }

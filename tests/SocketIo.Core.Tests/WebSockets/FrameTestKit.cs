@@ -29,6 +29,13 @@ namespace SocketIo.Core.Tests.WebSockets
         public static Recorder Feed(byte[] stream, int chunk, int maxMessage = 1 << 24, Recorder? recorder = null)
         {
             recorder ??= new Recorder();
+            recorder.Idle = FeedInto(stream, chunk, recorder, maxMessage);
+            return recorder;
+        }
+
+        /// <summary>As <see cref="Feed"/>, into any sink; returns whether the reader ended between messages.</summary>
+        public static bool FeedInto(byte[] stream, int chunk, IWebSocketFrameSink sink, int maxMessage = 1 << 24)
+        {
             using var reader = new WebSocketFrameReader(maxMessage);
             var buffer = new byte[Math.Max(chunk, WebSocketFrameReader.MaxControlFrameLength) + WebSocketFrameReader.MaxControlFrameLength];
             int count = 0;
@@ -40,13 +47,12 @@ namespace SocketIo.Core.Tests.WebSockets
                 Buffer.BlockCopy(stream, at, buffer, count, n);
                 at += n;
                 count += n;
-                int used = reader.Parse(buffer, 0, count, recorder);
+                int used = reader.Parse(buffer, 0, count, sink);
                 Buffer.BlockCopy(buffer, used, buffer, 0, count - used);
                 count -= used;
                 if (n == 0) break; // no more input: what is left is an incomplete frame
             }
-            recorder.Idle = reader.IsIdle;
-            return recorder;
+            return reader.IsIdle;
         }
 
         internal sealed class Recorder : IWebSocketFrameSink

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Text;
+using SocketIo.Core.EngineIo;
 using SocketIo.Core.EngineIo.WebSockets;
 using Xunit;
 using static SocketIo.Core.Tests.WebSockets.FrameTestKit;
@@ -135,6 +136,41 @@ namespace SocketIo.Core.Tests.WebSockets
             Assert.Equal(payload, recorder.Messages.Single().Payload);
             Assert.True(reader.IsIdle);
             Assert.Equal(0, reader.PayloadTarget.Count);
+        }
+        [Theory]
+        [InlineData(2, DetachedPayload.Threshold, true)] // a large binary message split across reads: its own array, kept
+        [InlineData(2, DetachedPayload.Threshold - 1, false)] // smaller: a pooled buffer, copied by whoever keeps it
+        [InlineData(1, DetachedPayload.Threshold, false)] // text: decoded, never kept
+        public void OnlyALargeBinaryMessageSplitAcrossReadsIsHandedOverForKeeps(int opcode, int length, bool detached)
+        {
+            var payload = Bytes(length);
+            var offers = new OfferRecorder();
+            FeedInto(Frame(opcode, payload), 16 * 1024, offers);
+            var (kept, offered) = offers.Taken.Single();
+            Assert.Equal(detached, offered);
+            Assert.Equal(payload, kept);
+            Assert.False(DetachedPayload.TryTake(kept, out _)); // the offer ends with the call
+        }
+
+        [Fact]
+        public void AMessageThatArrivedWholeIsNeverHandedOver()
+        {
+            var offers = new OfferRecorder();
+            FeedInto(Frame(2, Bytes(DetachedPayload.Threshold)), 1 << 20, offers);
+            Assert.False(offers.Taken.Single().Offered); // it lies in the receive buffer, which is reused
+        }
+
+        /// <summary>Takes what is offered, as the Socket.IO decoder does; else copies.</summary>
+        private sealed class OfferRecorder : IWebSocketFrameSink
+        {
+            public readonly System.Collections.Generic.List<(byte[] Payload, bool Offered)> Taken = new System.Collections.Generic.List<(byte[], bool)>();
+
+            public void OnMessage(bool isText, ReadOnlyMemory<byte> payload) =>
+                Taken.Add(DetachedPayload.TryTake(payload, out var array) ? (array, true) : (payload.ToArray(), false));
+
+            public void OnPing(ReadOnlySpan<byte> payload) { }
+
+            public void OnClose(int? code) { }
         }
     }
 }

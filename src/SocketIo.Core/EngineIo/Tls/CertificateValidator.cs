@@ -17,14 +17,17 @@ namespace SocketIo.Core.EngineIo.Tls
         private readonly X509Certificate2Collection _authorities;
         private volatile string? _lastFailure;
 
+        // Never changed: the policy of every connection without private authorities shares it.
+        private static readonly X509Certificate2Collection NoAuthorities = new X509Certificate2Collection();
+
         public CertificateValidator(bool skip, X509Certificate2Collection authorities)
         {
             _skip = skip;
-            _authorities = new X509Certificate2Collection(authorities);
+            _authorities = authorities.Count == 0 ? NoAuthorities : new X509Certificate2Collection(authorities);
         }
 
         public static CertificateValidator For(EngineOptions options) =>
-            new CertificateValidator(options.SkipCertificateCheck, options.CertificateAuthorities);
+            new CertificateValidator(options.SkipCertificateCheck, options.HasCertificateAuthorities ? options.CertificateAuthorities : NoAuthorities);
 
         /// <summary>True when the platform's default validation is exactly this policy (no callback needed).</summary>
         public bool IsPlatformDefault => !_skip && _authorities.Count == 0;

@@ -40,7 +40,7 @@ namespace SocketIo.Core.EngineIo.Tls
                 // for the whole process, which a second session to the same server would exhaust.
                 try { handler.MaxConnectionsPerServer = 16; }
                 catch (PlatformNotSupportedException) { }
-                if (options.ClientCertificates.Count > 0)
+                if (options.HasClientCertificates)
                 {
                     handler.ClientCertificateOptions = ClientCertificateOption.Manual;
                     handler.ClientCertificates.AddRange(options.ClientCertificates);
@@ -94,7 +94,7 @@ namespace SocketIo.Core.EngineIo.Tls
             if (!options.UseProxy) socketOptions.Proxy = null;
             else if (options.Proxy != null) socketOptions.Proxy = options.Proxy;
             // else: the runtime's default, which is the system proxy (as for HttpClient)
-            if (options.ClientCertificates.Count > 0) socketOptions.ClientCertificates.AddRange(options.ClientCertificates);
+            if (options.HasClientCertificates) socketOptions.ClientCertificates.AddRange(options.ClientCertificates);
 
             if (validator.IsPlatformDefault || !IsSecure(uri)) return null;
             if (WebSocketValidationProperty != null)

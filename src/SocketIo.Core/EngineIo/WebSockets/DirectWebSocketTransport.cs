@@ -37,10 +37,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
         public override async Task OpenAsync(string? sid, CancellationToken cancellationToken)
         {
             var uri = _options.BuildWebSocketUri(sid);
-            var endpoint = uri.GetLeftPart(UriPartial.Path); // user query values may carry tokens
             try
             {
-                _connection = await WebSocketConnection.ConnectAsync(uri, _options, _validator, endpoint, cancellationToken).ConfigureAwait(false);
+                _connection = await WebSocketConnection.ConnectAsync(uri, _options, _validator, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -56,15 +55,17 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 || e is OperationCanceledException || e is System.Security.Cryptography.CryptographicException)
             {
                 Dispose();
+                var endpoint = WebSocketHandshake.Endpoint(uri);
                 throw (Exception?)TransportSecurity.AsCertificateFailure(e, _validator, endpoint)
                     ?? new SocketIoConnectFailedException($"Could not open a WebSocket to {endpoint}: {Cause(e)}", e);
             }
             if (IsEnded)
             {
                 _connection.Dispose();
-                throw new SocketIoConnectFailedException($"The WebSocket to {endpoint} was closed while it opened.");
+                throw new SocketIoConnectFailedException($"The WebSocket to {WebSocketHandshake.Endpoint(uri)} was closed while it opened.");
             }
-            _ = Task.Run(ReceiveLoopAsync);
+            // On the pool, without the caller's execution context (the loop outlives the open); no Task for the start.
+            ThreadPool.UnsafeQueueUserWorkItem(StartReceiveLoop, this);
         }
 
         public override async Task WriteAsync(IReadOnlyList<OutgoingFrame> frames, CancellationToken cancellationToken)
@@ -137,6 +138,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
         {
             // Reported once the close was echoed, when the receive loop ends.
         }
+
+        private static readonly WaitCallback StartReceiveLoop = state => _ = ((DirectWebSocketTransport)state!).ReceiveLoopAsync();
 
         private async Task ReceiveLoopAsync()
         {

@@ -25,7 +25,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private const int ReceiveBufferBytes = 16 * 1024;
         private const int SmallReceiveBufferBytes = 1024;
         private const int DirectReadThreshold = 4 * 1024;
-        private static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
+        internal static readonly bool ZeroByteReads = Environment.Version.Major >= 6;
         // Read coalescing (see ReceiveAsync): reads that each found data within QuickReadTicks, this many in a row and
         // for StreakTicks, mean the loop is keeping up with a flood as it trickles in, whatever each read brought (a read
         // that filled the buffer does not count: a loop catching up a backlog already reads in large batches).
@@ -67,12 +67,13 @@ namespace SocketIo.Core.EngineIo.WebSockets
 
         /// <summary>Connects (every address of the host in turn), secures (wss) and upgrades. Failures surface as the
         /// socket's, TLS's or the handshake's own exceptions; the transport words them.</summary>
-        public static async Task<WebSocketConnection> ConnectAsync(Uri uri, EngineOptions options, CertificateValidator validator, string endpoint, CancellationToken cancellationToken)
+        public static async Task<WebSocketConnection> ConnectAsync(Uri uri, EngineOptions options, CertificateValidator validator, CancellationToken cancellationToken)
         {
             var socket = await ConnectSocketAsync(uri, cancellationToken).ConfigureAwait(false);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             try
             {
+                // Cancelling disposes the stream, which ends the reads and writes below: they need no registration of their own.
                 using (cancellationToken.Register(() => stream.Dispose()))
                 {
                     try
@@ -80,9 +81,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         if (uri.Scheme == "wss") stream = await SecureAsync(stream, uri.DnsSafeHost, options, validator).ConfigureAwait(false);
                         string key = WebSocketHandshake.NewKey();
                         var request = WebSocketHandshake.BuildRequest(uri, options, key);
-                        await stream.WriteAsync(request, 0, request.Length, cancellationToken).ConfigureAwait(false);
-                        var head = await WebSocketHandshake.ReadHeadAsync(stream, cancellationToken).ConfigureAwait(false);
-                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, endpoint, cancellationToken).ConfigureAwait(false);
+                        await stream.WriteAsync(request, 0, request.Length).ConfigureAwait(false);
+                        using var head = await WebSocketHandshake.ReadHeadAsync(stream, CancellationToken.None).ConfigureAwait(false);
+                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, null, CancellationToken.None).ConfigureAwait(false);
                         byte[]? pending = null;
                         if (head.Extra > 0)
                         {
@@ -138,7 +139,9 @@ namespace SocketIo.Core.EngineIo.WebSockets
 
         /// <summary>Reads until the server's close frame (returns its code, after echoing it) or a failure (throws:
         /// <see cref="SocketIoProtocolException"/> for a protocol violation, else the stream's error, or
-        /// <see cref="EndOfStreamException"/> when the TCP connection ended without a close frame).</summary>
+        /// <see cref="EndOfStreamException"/> when the TCP connection ended without a close frame). Reads end when the
+        /// connection is disposed (the owner disposes it to stop the loop): a cancellation registration on every read
+        /// would cost each read, and each idle connection, a callback node; the token ends a coalescing wait.</summary>
         public async Task<int?> ReceiveAsync(IWebSocketFrameSink sink, CancellationToken cancellationToken)
         {
             _sink = sink;
@@ -168,7 +171,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     {
                         // The rest of a large payload: straight into the message's own buffer.
                         LetReadComplete();
-                        int direct = await _stream.ReadAsync(target.Array!, target.Offset, target.Count, cancellationToken).ConfigureAwait(false);
+                        int direct = await StreamReads.ReadAsync(_stream, target.Array!, target.Offset, target.Count).ConfigureAwait(false);
                         if (direct == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                         _reader.CommitPayload(direct, this);
                         continue;
@@ -196,7 +199,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         if (ZeroByteReads && !filled)
                         {
                             LetReadComplete();
-                            await _stream.ReadAsync(Array.Empty<byte>(), 0, 0, cancellationToken).ConfigureAwait(false);
+                            await StreamReads.ReadAsync(_stream, Array.Empty<byte>(), 0, 0).ConfigureAwait(false);
                         }
                         buffer = ArrayPool<byte>.Shared.Rent(ZeroByteReads ? ReceiveBufferBytes : SmallReceiveBufferBytes);
                     }
@@ -206,7 +209,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     }
                     LetReadComplete();
                     long started = Stopwatch.GetTimestamp();
-                    int read = await _stream.ReadAsync(buffer, count, buffer.Length - count, cancellationToken).ConfigureAwait(false);
+                    int read = await StreamReads.ReadAsync(_stream, buffer, count, buffer.Length - count).ConfigureAwait(false);
                     if (read == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                     filled = count + read == buffer.Length;
                     if (coalescing)
@@ -358,7 +361,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
-                    using (cancellationToken.Register(() => socket.Dispose()))
+                    using (cancellationToken.Register(state => ((Socket)state!).Dispose(), socket))
                         await socket.ConnectAsync(address, uri.Port).ConfigureAwait(false);
                     cancellationToken.ThrowIfCancellationRequested();
                     return socket;
@@ -376,7 +379,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private static async Task<Stream> SecureAsync(Stream inner, string host, EngineOptions options, CertificateValidator validator)
         {
             var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (sender, certificate, chain, errors) => validator.Validate(certificate, chain, errors));
-            var certificates = options.ClientCertificates.Count > 0 ? options.ClientCertificates : null;
+            var certificates = options.HasClientCertificates ? options.ClientCertificates : null;
             // SslProtocols.None: the system's choice of versions (.NET Framework 4.7+, .NET Core).
             await ssl.AuthenticateAsClientAsync(host, certificates, SslProtocols.None, checkCertificateRevocation: false).ConfigureAwait(false);
             return ssl;

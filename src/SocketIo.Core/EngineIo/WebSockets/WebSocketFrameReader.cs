@@ -36,6 +36,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private bool _frameFin;
         private long _frameRemaining;
         private byte[]? _assembly;
+        private bool _assemblyDetached; // an array of its own (DetachedPayload), not the pool's
         private int _assembled;
 
         public WebSocketFrameReader(int maxMessageBytes) => _maxMessageBytes = maxMessageBytes;
@@ -112,7 +113,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 _frameFin = fin;
                 _frameRemaining = length;
                 _inPayload = true;
-                EnsureAssembly(_assembled + (int)length, fin && opcode != 0);
+                EnsureAssembly(_assembled + (int)length, fin && opcode != 0, binary: _messageOpcode == 2);
                 if (length == 0) CommitPayload(0, sink);
             }
             return pos - offset;
@@ -134,16 +135,20 @@ namespace SocketIo.Core.EngineIo.WebSockets
             bool isText = _messageOpcode == 1;
             int length = _assembled;
             var assembly = _assembly!;
+            bool detached = _assemblyDetached;
             _messageOpcode = 0;
             _assembled = 0;
             _assembly = null;
+            _assemblyDetached = false;
+            if (detached) DetachedPayload.Offer(assembly);
             try
             {
                 sink.OnMessage(isText, new ReadOnlyMemory<byte>(assembly, 0, length));
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(assembly);
+                if (detached) DetachedPayload.Withdraw();
+                else ArrayPool<byte>.Shared.Return(assembly);
             }
         }
 
@@ -151,7 +156,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
         {
             var assembly = _assembly;
             _assembly = null;
-            if (assembly != null) ArrayPool<byte>.Shared.Return(assembly);
+            if (assembly != null && !_assemblyDetached) ArrayPool<byte>.Shared.Return(assembly);
         }
 
         private void HandleControl(int opcode, byte[] buffer, int at, int length, IWebSocketFrameSink sink)
@@ -173,10 +178,17 @@ namespace SocketIo.Core.EngineIo.WebSockets
             }
         }
 
-        /// <summary>Sized exactly for a message split across reads; grown (doubling) for fragments of unknown total.</summary>
-        private void EnsureAssembly(int needed, bool exact)
+        /// <summary>Sized exactly for a message split across reads; grown (doubling) for fragments of unknown total. A
+        /// large unfragmented binary message gets an array of its own, which its receiver may keep (no copy).</summary>
+        private void EnsureAssembly(int needed, bool exact, bool binary)
         {
             if (_assembly != null && _assembly.Length >= needed) return;
+            if (exact && binary && needed >= DetachedPayload.Threshold && _assembly == null)
+            {
+                _assembly = DetachedPayload.Allocate(needed);
+                _assemblyDetached = true;
+                return;
+            }
             int size = exact ? needed : (int)Math.Min(Math.Max(Math.Max(needed, 2L * (_assembly?.Length ?? 0)), 1024), Math.Max(needed, _maxMessageBytes));
             var larger = ArrayPool<byte>.Shared.Rent(size);
             if (_assembly != null)
