@@ -96,6 +96,15 @@ namespace SocketIo.Core.Tests.WebSockets
             return (transport, options, packets, closed);
         }
 
+        private static void AssertArriveInOrder(BlockingCollection<string> packets, int count, Func<int, string> expected)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Assert.True(packets.TryTake(out var packet, Client.Timeout), $"message {i} did not arrive");
+                Assert.Equal(expected(i), packet);
+            }
+        }
+
         [Fact]
         public async Task HandshakePingBatchAndServerClose()
         {
@@ -155,11 +164,7 @@ namespace SocketIo.Core.Tests.WebSockets
                     if (i == count / 2) await stream.WriteAsync(Frame(9, Encoding.UTF8.GetBytes("mid")));
                 }
                 await stream.WriteAsync(Frame(9, Encoding.UTF8.GetBytes("end")));
-                for (int i = 0; i < count; i++)
-                {
-                    Assert.True(packets.TryTake(out var packet, Client.Timeout), $"message {i} did not arrive");
-                    Assert.Equal("Message:m" + i, packet);
-                }
+                AssertArriveInOrder(packets, count, i => "Message:m" + i);
                 // RFC 6455 5.5.3: a pong may answer only the most recent of the pings one read brought, so "mid" is
                 // answered unless it came in the same read as "end"; "end" always is, and nothing else is sent.
                 var pongs = (await ReadClientFramesAsync(stream, d => d.Any(f => Encoding.UTF8.GetString(f.Payload) == "end")))
@@ -184,11 +189,7 @@ namespace SocketIo.Core.Tests.WebSockets
                 var padding = new string('x', 100);
                 const int count = 5000;
                 for (int i = 0; i < count; i++) await stream.WriteAsync(Frame(1, Encoding.UTF8.GetBytes("4" + i + padding)));
-                for (int i = 0; i < count; i++)
-                {
-                    Assert.True(packets.TryTake(out var packet, Client.Timeout), $"message {i} did not arrive");
-                    Assert.Equal("Message:" + i + padding, packet);
-                }
+                AssertArriveInOrder(packets, count, i => "Message:" + i + padding);
                 for (int lone = 0; lone < 3; lone++)
                 {
                     await Task.Delay(20);
