@@ -175,7 +175,7 @@ namespace SocketIo.Core.EngineIo
             return built;
         }
 
-        private static bool IsPlainHost(string host)
+        internal static bool IsPlainHost(string host)
         {
             foreach (char c in host)
                 if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;

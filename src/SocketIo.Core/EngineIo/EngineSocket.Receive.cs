@@ -50,6 +50,9 @@ namespace SocketIo.Core.EngineIo
             Close(reason, error);
         }
 
+        // Static, with the engine as state: no delegate per connection held by its timer.
+        private static readonly TimerCallback WatchdogFired = state => ((EngineSocket)state!).Close(DisconnectReasons.PingTimeout, null);
+
         private void ArmWatchdog()
         {
             var handshake = Handshake;
@@ -58,7 +61,7 @@ namespace SocketIo.Core.EngineIo
             lock (_watchdogLock)
             {
                 if (Volatile.Read(ref _state) == StateClosed) return;
-                if (_watchdog == null) _watchdog = new Timer(_ => Close(DisconnectReasons.PingTimeout, null), null, due, Timeout.InfiniteTimeSpan);
+                if (_watchdog == null) _watchdog = new Timer(WatchdogFired, this, due, Timeout.InfiniteTimeSpan);
                 else _watchdog.Change(due, Timeout.InfiniteTimeSpan);
             }
         }

@@ -44,7 +44,7 @@ namespace SocketIo.Core.EngineIo
             catch (Exception e) when (e is InvalidOperationException || e is NotSupportedException) { return false; }
             if (system == null) return true;
             // Proxies are configured for http(s); a WebSocket to the same host and port goes where its http(s) twin would.
-            var target = new UriBuilder(options.IsSecure ? "https" : "http", options.ServerUri.Host, options.ServerUri.Port).Uri;
+            var target = HttpTwin(options);
             try
             {
                 if (system.IsBypassed(target)) return true;
@@ -55,6 +55,17 @@ namespace SocketIo.Core.EngineIo
             {
                 return false;
             }
+        }
+
+        /// <summary>The http(s) URI of the server's host and port. A plain host is written out and parsed once:
+        /// UriBuilder (which brackets IPv6 hosts) costs ~1 KB of garbage, and every connect asks.</summary>
+        private static Uri HttpTwin(EngineOptions options)
+        {
+            string scheme = options.IsSecure ? "https" : "http", host = options.ServerUri.Host;
+            int port = options.ServerUri.Port;
+            return EngineOptions.IsPlainHost(host)
+                ? new Uri(scheme + "://" + host + ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/")
+                : new UriBuilder(scheme, host, port).Uri;
         }
 
         internal static string Cause(Exception e)

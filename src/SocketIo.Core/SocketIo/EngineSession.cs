@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -29,7 +28,7 @@ namespace SocketIo.Core.SocketIo
         /// burst are written inline before the pool is tried again.</summary>
         private const int InlineAfterSinglePacket = 64;
 
-        private readonly ConcurrentQueue<OutgoingPacket> _queue = new ConcurrentQueue<OutgoingPacket>();
+        private PacketFifo _queue; // a mutable struct: used in place
         private int _pumping;
         private long _pumpEndedAt; // Stopwatch ticks
         private int _inlineBeforeRetry; // see InlineAfterSinglePacket; only the pump's holder touches it
@@ -163,7 +162,8 @@ namespace SocketIo.Core.SocketIo
                         ThreadPool.UnsafeQueueUserWorkItem(PumpCallback, this);
                         return;
                     }
-                    if (!_queue.TryDequeue(out var packet)) break;
+                    var packet = _queue.TryDequeue();
+                    if (packet == null) break;
                     if (_failed || !Engine.IsOpen)
                     {
                         _failed = true;

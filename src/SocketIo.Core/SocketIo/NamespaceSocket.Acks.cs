@@ -12,7 +12,7 @@ namespace SocketIo.Core.SocketIo
         {
             lock (_gate)
             {
-                if (_pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending)) _pendingAcks.Remove(pending.Id);
+                if (_pendingAcks != null && _pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending)) _pendingAcks.Remove(pending.Id);
                 if (pending.Retry == null && pending.Packet.Status == PacketStatus.Buffered)
                 {
                     // socket.io-client: a timed-out emit leaves the send buffer; it will never be sent.
@@ -36,7 +36,7 @@ namespace SocketIo.Core.SocketIo
         {
             lock (_gate)
             {
-                if (_pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending)) _pendingAcks.Remove(pending.Id);
+                if (_pendingAcks != null && _pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending)) _pendingAcks.Remove(pending.Id);
             }
             if (pending.TryFinish()) pending.Completion.TrySetCanceled(cancellationToken);
         }
@@ -46,6 +46,7 @@ namespace SocketIo.Core.SocketIo
         private List<PendingAck> TakeWrittenAcksLocked()
         {
             var taken = new List<PendingAck>();
+            if (_pendingAcks == null) return taken;
             foreach (var pending in _pendingAcks.Values)
                 if (pending.Packet.Status == PacketStatus.Writing || pending.Packet.Status == PacketStatus.Sent) taken.Add(pending);
             foreach (var pending in taken) _pendingAcks.Remove(pending.Id);

@@ -138,7 +138,7 @@ namespace SocketIo.Core.SocketIo
                     return EmitOutcome.Dropped;
                 }
                 packet.Sequence = ++_nextSequence;
-                if (pending != null) _pendingAcks[pending.Id] = pending;
+                if (pending != null) (_pendingAcks ??= new Dictionary<long, PendingAck>())[pending.Id] = pending;
                 if (_state == ConnectionState.Connected && _session != null)
                 {
                     packet.Status = PacketStatus.Queued;
@@ -194,8 +194,9 @@ namespace SocketIo.Core.SocketIo
                 Session = _session,
             };
             var pending = new PendingAck(head.AckId, packet, head.EventName, head.Timeout) { Retry = head };
-            if (_pendingAcks.TryGetValue(head.AckId, out var previous)) previous.TryFinish();
-            _pendingAcks[head.AckId] = pending;
+            var acks = _pendingAcks ??= new Dictionary<long, PendingAck>();
+            if (acks.TryGetValue(head.AckId, out var previous)) previous.TryFinish();
+            acks[head.AckId] = pending;
             if (!_session.Enqueue(packet)) packet.Status = PacketStatus.Done; // the close that follows; re-sent on reconnect
             pending.StartTimer(this);
         }

@@ -119,7 +119,7 @@ namespace SocketIo.Core.SocketIo
             if (_state == ConnectionState.Disconnected) return null;
             var work = new CloseWork(_state == ConnectionState.Connected, reason)
             {
-                Acks = new List<PendingAck>(_pendingAcks.Values),
+                Acks = _pendingAcks == null ? new List<PendingAck>() : new List<PendingAck>(_pendingAcks.Values),
                 Discarded = new List<OutgoingPacket>(_sendBuffer),
                 Retries = new List<RetryEntry>(_retryQueue),
             };
@@ -127,7 +127,7 @@ namespace SocketIo.Core.SocketIo
             _connecting = null;
             _session = null;
             DisconnectReason = reason;
-            _pendingAcks.Clear();
+            _pendingAcks?.Clear();
             _sendBuffer.Clear();
             _retryQueue.Clear();
             foreach (var packet in work.Discarded) packet.Status = PacketStatus.Done;

@@ -36,7 +36,8 @@ namespace SocketIo.Core.SocketIo
                     PendingAck? pending;
                     lock (_gate)
                     {
-                        if (_pendingAcks.TryGetValue(packet.Id!.Value, out pending)) _pendingAcks.Remove(packet.Id.Value);
+                        pending = null;
+                        if (_pendingAcks != null && _pendingAcks.TryGetValue(packet.Id!.Value, out pending)) _pendingAcks.Remove(packet.Id.Value);
                     }
                     if (pending != null) CompleteAck(pending, null, packet.Arguments!);
                     break;

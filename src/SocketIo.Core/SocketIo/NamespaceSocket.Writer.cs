@@ -50,7 +50,7 @@ namespace SocketIo.Core.SocketIo
             lock (_gate)
             {
                 packet.Status = PacketStatus.Done;
-                if (packet.AckId is long id && _pendingAcks.TryGetValue(id, out var registered) && ReferenceEquals(registered.Packet, packet))
+                if (packet.AckId is long id && _pendingAcks != null && _pendingAcks.TryGetValue(id, out var registered) && ReferenceEquals(registered.Packet, packet))
                 {
                     _pendingAcks.Remove(id);
                     pending = registered;
@@ -88,7 +88,7 @@ namespace SocketIo.Core.SocketIo
                     else Interlocked.Increment(ref _emitsDiscarded);
                     failure = new SocketIoNotConnectedException($"Namespace '{Namespace}' lost its connection before the event was written.");
                     if (!packet.Volatile) packet.Error = failure;
-                    if (packet.AckId is long id && _pendingAcks.TryGetValue(id, out var registered) && ReferenceEquals(registered.Packet, packet))
+                    if (packet.AckId is long id && _pendingAcks != null && _pendingAcks.TryGetValue(id, out var registered) && ReferenceEquals(registered.Packet, packet))
                     {
                         _pendingAcks.Remove(id);
                         pending = registered;

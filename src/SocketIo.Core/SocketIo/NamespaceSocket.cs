@@ -24,7 +24,7 @@ namespace SocketIo.Core.SocketIo
     {
         private readonly SocketIoManager _manager;
         private readonly object _gate = new object();
-        private readonly Dictionary<long, PendingAck> _pendingAcks = new Dictionary<long, PendingAck>();
+        private Dictionary<long, PendingAck>? _pendingAcks; // created at the first ack (most connections never wait for one)
         private readonly List<OutgoingPacket> _sendBuffer = new List<OutgoingPacket>();
         private readonly List<RetryEntry> _retryQueue = new List<RetryEntry>();
         private TaskCompletionSource<bool>? _connecting;

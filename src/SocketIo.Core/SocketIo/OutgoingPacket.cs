@@ -51,6 +51,8 @@ namespace SocketIo.Core.SocketIo
         public RetryEntry? Retry { get; set; }
         /// <summary>The session it was queued on.</summary>
         public EngineSession? Session { get; set; }
+        /// <summary>The link in its session's write queue (<see cref="PacketFifo"/>); null once the pump took it.</summary>
+        internal OutgoingPacket? NextQueued;
 
         private static readonly Task<EmitOutcome>[] Outcomes =
         {

@@ -159,14 +159,40 @@ namespace SocketIo.Core.SocketIo
             }
         }
 
+        /// <summary>The CONNECT reply ({"sid":...,"pid":...}) read in one pass over the bytes: no copy and no document
+        /// per connect. Validates the whole payload like a document would; a repeated key's last value wins.</summary>
         private static void ReadConnect(SioPacket packet, ReadOnlySpan<byte> json)
         {
             if (json.Length == 0) return; // a v2-era reply; the namespace socket reports the version mismatch
-            using var document = Parse(json);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new SocketIoProtocolException("A CONNECT reply whose payload is not an object.");
-            packet.Sid = GetString(root, "sid");
-            packet.Pid = GetString(root, "pid");
+            try
+            {
+                var reader = new Utf8JsonReader(json);
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    while (reader.Read()) { } // invalid JSON is reported as such before the wrong kind
+                    throw new SocketIoProtocolException("A CONNECT reply whose payload is not an object.");
+                }
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool sid = reader.ValueTextEquals("sid"), pid = !sid && reader.ValueTextEquals("pid");
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        if (sid) packet.Sid = reader.GetString();
+                        else if (pid) packet.Pid = reader.GetString();
+                    }
+                    else
+                    {
+                        if (sid) packet.Sid = null;
+                        else if (pid) packet.Pid = null;
+                        reader.Skip();
+                    }
+                }
+                while (reader.Read()) { } // throws on anything after the object
+            }
+            catch (JsonException e) { throw new SocketIoProtocolException("Invalid JSON: " + e.Message, e); }
         }
 
         private void ReadConnectError(SioPacket packet, ReadOnlySpan<byte> json)

@@ -25,7 +25,7 @@ namespace SocketIo.Core.SocketIo
                     return;
                 }
                 _loopRunning = true;
-                _loopCancel = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+                _loopCancel = NewLoopCancelLocked();
                 token = _loopCancel.Token;
             }
             _ = Task.Run(() => ReconnectLoopAsync(reason, token));
@@ -131,7 +131,7 @@ namespace SocketIo.Core.SocketIo
                     _loopRunning = false;
                     return;
                 }
-                _loopCancel = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+                _loopCancel = NewLoopCancelLocked();
                 token = _loopCancel.Token;
             }
             _ = Task.Run(() => ReconnectLoopAsync(again, token));

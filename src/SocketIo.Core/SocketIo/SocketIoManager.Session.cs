@@ -32,13 +32,13 @@ namespace SocketIo.Core.SocketIo
                 engine.Closed += (reason, error) => OnEngineClosed(session, reason, error);
                 Volatile.Write(ref _session, session);
 
-                // Dispose cancels the open under way through _opening: linking to _lifetime instead would leave a
+                // Dispose cancels the open under way through _opening: linking to a manager-wide source instead would leave a
                 // callback node in it for the manager's whole life (every connection would keep one).
                 var opening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 Interlocked.Exchange(ref _opening, opening);
                 try
                 {
-                    if (_lifetime.IsCancellationRequested) opening.Cancel(); // disposed before Dispose could see it
+                    if (Volatile.Read(ref _disposed)) opening.Cancel(); // disposed before Dispose could see it
                     try
                     {
                         await engine.OpenAsync(opening.Token).ConfigureAwait(false);
@@ -49,7 +49,7 @@ namespace SocketIo.Core.SocketIo
                         session.Fail();
                         if (e is OperationCanceledException)
                         {
-                            if (_lifetime.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                            if (Volatile.Read(ref _disposed) && !cancellationToken.IsCancellationRequested)
                                 throw new SocketIoNotConnectedException("The connection was closed.");
                             throw;
                         }

@@ -25,7 +25,6 @@ namespace SocketIo.Core.SocketIo
         // Written only under _gate (cleared on every change of _sockets), so it never outlives the entry it came from.
         private volatile NamespaceSocket? _lastRoute;
         private readonly SemaphoreSlim _openLock = new SemaphoreSlim(1, 1);
-        private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
         private readonly IReconnectPolicy _policy;
         private EngineSession? _session;
         private int _generation;
@@ -87,11 +86,19 @@ namespace SocketIo.Core.SocketIo
                 _loopCancel?.Cancel();
                 _loopAgainReason = null;
             }
-            _lifetime.Cancel();
             try { Volatile.Read(ref _opening)?.Cancel(); }
             catch (ObjectDisposedException) { /* the open ended meanwhile */ }
             Volatile.Read(ref _session)?.Engine.Dispose();
             foreach (var socket in SocketsSnapshot()) socket.OnManagerDisposed();
+        }
+
+        /// <summary>A reconnection loop's own source, which Dispose cancels (under the lock, like this): no manager-wide
+        /// source that every idle connection would hold.</summary>
+        private CancellationTokenSource NewLoopCancelLocked()
+        {
+            var source = new CancellationTokenSource();
+            if (_disposed) source.Cancel();
+            return source;
         }
 
         private void Report(Exception e)

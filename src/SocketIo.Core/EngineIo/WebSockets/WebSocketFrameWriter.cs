@@ -23,13 +23,12 @@ namespace SocketIo.Core.EngineIo.WebSockets
         public const int OpText = 1, OpBinary = 2, OpClose = 8, OpPing = 9, OpPong = 10;
         public const int MaxHeaderLength = 14;
         public const int ChunkBytes = 128 * 1024;
-        private const int KeysPerFetch = 32; // 128 bytes per connection, one RNG call per 32 frames
+        private const int KeysPerFetch = 32; // one RNG call per 32 frames
 
-        private readonly RandomNumberGenerator _random;
-        private readonly byte[] _keys = new byte[KeysPerFetch * 4];
-        private int _nextKey = KeysPerFetch;
-
-        public WebSocketFrameWriter(RandomNumberGenerator? random = null) => _random = random ?? SharedRandom;
+        // Mask keys are fetched per thread, not per connection (NextKey runs synchronously): an idle connection holds
+        // no key buffer, and a key is still fresh from the RNG and used once.
+        [ThreadStatic] private static byte[]? _keys;
+        [ThreadStatic] private static int _nextKey;
 
         private static RandomNumberGenerator SharedRandom { get; } = RandomNumberGenerator.Create();
 
@@ -166,14 +165,18 @@ namespace SocketIo.Core.EngineIo.WebSockets
         }
 
         [MethodImpl(HotPath.Optimize)]
-        private uint NextKey()
+        private static uint NextKey()
         {
-            if (_nextKey == KeysPerFetch)
+            var keys = _keys;
+            int next = _nextKey;
+            if (keys == null || next == KeysPerFetch)
             {
-                _random.GetBytes(_keys);
-                _nextKey = 0;
+                keys = _keys ??= new byte[KeysPerFetch * 4];
+                SharedRandom.GetBytes(keys);
+                next = 0;
             }
-            return MemoryMarshal.Read<uint>(new ReadOnlySpan<byte>(_keys, 4 * _nextKey++, 4));
+            _nextKey = next + 1;
+            return MemoryMarshal.Read<uint>(new ReadOnlySpan<byte>(keys, 4 * next, 4));
         }
 
         private static ArraySegment<byte> PayloadOf(OutgoingFrame frame, bool binaryAsBase64)

@@ -190,7 +190,20 @@ namespace SocketIo.Core.EngineIo.WebSockets
         {
             while (start < end && IsWhiteSpace(buffer[start])) start++;
             while (end > start && IsWhiteSpace(buffer[end - 1])) end--;
+            foreach (var known in KnownTexts)
+                if (Matches(buffer, start, end, known)) return known;
             return Encoding.UTF8.GetString(buffer, start, end - start);
+        }
+
+        /// <summary>The header names and values every 101 carries: the same strings each time, not new ones per connect.</summary>
+        private static readonly string[] KnownTexts = { "Upgrade", "websocket", "Connection", "Sec-WebSocket-Accept" };
+
+        private static bool Matches(byte[] buffer, int start, int end, string text)
+        {
+            if (end - start != text.Length) return false;
+            for (int i = 0; i < text.Length; i++)
+                if (buffer[start + i] != text[i]) return false;
+            return true;
         }
 
         private static bool IsWhiteSpace(byte b) => b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '\v' || b == '\f';
