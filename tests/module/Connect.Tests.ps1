@@ -25,6 +25,16 @@ Describe 'Connect-SocketIo and Get-SocketIoConnection' {
         finally { Disconnect-SocketIo $c }
     }
 
+    It 'shows a connection as a table that fits an 80-column console (79 usable), every column whole' {
+        $c = Connect-SocketIo -Uri $server.Uri -Transport WebSocket
+        try {
+            $lines = @(($c | Format-Table | Out-String -Width 79) -split '\r?\n' | Where-Object { $_.Trim() })
+            $lines[0] | Should -Match '^\s*Id\s+Name\s+State\s+Transport\s+Target\s+In\s+Out\s+Unread\s+Dropped$'
+            $lines.Count | Should -Be 3 -Because 'no header wraps onto a second line'
+        }
+        finally { Disconnect-SocketIo $c }
+    }
+
     It 'gives each connection a larger Id than the previous one' {
         $a = Connect-SocketIo $server.Uri
         $b = Connect-SocketIo $server.Uri
