@@ -12,7 +12,7 @@ namespace SocketIo.Core.SocketIo
         {
             lock (_gate)
             {
-                if (_pendingAcks != null && _pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending)) _pendingAcks.Remove(pending.Id);
+                ForgetLocked(pending);
                 if (pending.Retry == null && pending.Packet.Status == PacketStatus.Buffered)
                 {
                     // socket.io-client: a timed-out emit leaves the send buffer; it will never be sent.
@@ -36,9 +36,34 @@ namespace SocketIo.Core.SocketIo
         {
             lock (_gate)
             {
-                if (_pendingAcks != null && _pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending)) _pendingAcks.Remove(pending.Id);
+                ForgetLocked(pending);
             }
             if (pending.TryFinish()) pending.Completion.TrySetCanceled(cancellationToken);
+        }
+
+        /// <summary>Takes the acknowledgement registered under <paramref name="id"/> out of the table, if any.</summary>
+        private PendingAck? TakeLocked(long id)
+        {
+            if (_pendingAcks == null || !_pendingAcks.TryGetValue(id, out var pending)) return null;
+            _pendingAcks.Remove(id);
+            return pending;
+        }
+
+        /// <summary>The acknowledgement waiting for <paramref name="packet"/>, taken out of the table; null when the packet
+        /// asks none or its id now belongs to another try.</summary>
+        private PendingAck? TakeLocked(OutgoingPacket packet)
+        {
+            if (!(packet.AckId is long id) || _pendingAcks == null || !_pendingAcks.TryGetValue(id, out var registered)
+                || !ReferenceEquals(registered.Packet, packet)) return null;
+            _pendingAcks.Remove(id);
+            return registered;
+        }
+
+        /// <summary>Takes <paramref name="pending"/> out of the table unless its id belongs to another wait by now.</summary>
+        private void ForgetLocked(PendingAck pending)
+        {
+            if (_pendingAcks != null && _pendingAcks.TryGetValue(pending.Id, out var registered) && ReferenceEquals(registered, pending))
+                _pendingAcks.Remove(pending.Id);
         }
 
         /// <summary>socket.io-client's _clearAcks: the acknowledgements whose packet was written (not those still buffered

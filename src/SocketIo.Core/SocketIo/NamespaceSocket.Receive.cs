@@ -34,11 +34,7 @@ namespace SocketIo.Core.SocketIo
                     break;
                 default:
                     PendingAck? pending;
-                    lock (_gate)
-                    {
-                        pending = null;
-                        if (_pendingAcks != null && _pendingAcks.TryGetValue(packet.Id!.Value, out pending)) _pendingAcks.Remove(packet.Id.Value);
-                    }
+                    lock (_gate) pending = TakeLocked(packet.Id!.Value);
                     if (pending != null) CompleteAck(pending, null, packet.Arguments!);
                     break;
             }

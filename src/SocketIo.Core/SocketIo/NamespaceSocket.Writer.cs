@@ -50,11 +50,7 @@ namespace SocketIo.Core.SocketIo
             lock (_gate)
             {
                 packet.Status = PacketStatus.Done;
-                if (packet.AckId is long id && _pendingAcks != null && _pendingAcks.TryGetValue(id, out var registered) && ReferenceEquals(registered.Packet, packet))
-                {
-                    _pendingAcks.Remove(id);
-                    pending = registered;
-                }
+                pending = TakeLocked(packet);
                 if (!packet.IsControl && packet.Retry == null) Interlocked.Increment(ref _emitsDiscarded);
             }
             packet.Error = error;
@@ -88,11 +84,7 @@ namespace SocketIo.Core.SocketIo
                     else Interlocked.Increment(ref _emitsDiscarded);
                     failure = new SocketIoNotConnectedException($"Namespace '{Namespace}' lost its connection before the event was written.");
                     if (!packet.Volatile) packet.Error = failure;
-                    if (packet.AckId is long id && _pendingAcks != null && _pendingAcks.TryGetValue(id, out var registered) && ReferenceEquals(registered.Packet, packet))
-                    {
-                        _pendingAcks.Remove(id);
-                        pending = registered;
-                    }
+                    pending = TakeLocked(packet);
                 }
                 else if (_state == ConnectionState.Connected && _session != null && !ReferenceEquals(_session, session) && _session.IsOpen)
                 {
