@@ -25,7 +25,7 @@ namespace SocketIo.Core.Tests.WebSockets
         }
 
         private static Task AcceptAsync(string response, EngineOptions options, string key = "dGhlIHNhbXBsZSBub25jZQ==") =>
-            WebSocketHandshake.AcceptAsync(Head(response), new MemoryStream(), Target, options, key, Endpoint, CancellationToken.None);
+            WebSocketHandshake.AcceptAsync(Head(response), new MemoryStream(), Target, options, key, CancellationToken.None);
 
         [Fact]
         public void TheAcceptKeyIsRfc6455s()

@@ -83,7 +83,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         var request = WebSocketHandshake.BuildRequest(uri, options, key);
                         await stream.WriteAsync(request, 0, request.Length).ConfigureAwait(false);
                         using var head = await WebSocketHandshake.ReadHeadAsync(stream, CancellationToken.None).ConfigureAwait(false);
-                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, null, CancellationToken.None).ConfigureAwait(false);
+                        await WebSocketHandshake.AcceptAsync(head, stream, uri, options, key, CancellationToken.None).ConfigureAwait(false);
                         byte[]? pending = null;
                         if (head.Extra > 0)
                         {

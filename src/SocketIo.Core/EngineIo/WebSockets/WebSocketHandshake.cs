@@ -209,10 +209,11 @@ namespace SocketIo.Core.EngineIo.WebSockets
         private static bool IsWhiteSpace(byte b) => b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '\v' || b == '\f';
 
         /// <summary>Stores the answer's cookies, then checks it is an accepted upgrade for <paramref name="key"/>;
-        /// otherwise throws <see cref="SocketIoConnectFailedException"/> naming the endpoint and the status.</summary>
-        public static async Task AcceptAsync(ResponseHead head, Stream stream, Uri uri, EngineOptions options, string key, string? endpoint, CancellationToken cancellationToken)
+        /// otherwise throws <see cref="SocketIoConnectFailedException"/> naming the endpoint (<see cref="Endpoint"/>, made
+        /// only for a failure) and the status.</summary>
+        public static async Task AcceptAsync(ResponseHead head, Stream stream, Uri uri, EngineOptions options, string key, CancellationToken cancellationToken)
         {
-            // Named only in a failure (a string per connect otherwise).
+            // The cookie URI only when a cookie comes (a Uri per connect otherwise).
             Uri? cookieUri = null;
             foreach (var header in head.Headers)
             {
@@ -224,15 +225,15 @@ namespace SocketIo.Core.EngineIo.WebSockets
             {
                 var body = await ReadBodyExcerptAsync(head, stream, cancellationToken).ConfigureAwait(false);
                 throw new SocketIoConnectFailedException(
-                    $"Could not open a WebSocket to {endpoint ?? Endpoint(uri)}: the server refused the upgrade with {EngineHttpError.Describe((HttpStatusCode)head.Status, head.Reason, body)}");
+                    $"Could not open a WebSocket to {Endpoint(uri)}: the server refused the upgrade with {EngineHttpError.Describe((HttpStatusCode)head.Status, head.Reason, body)}");
             }
             if (!string.Equals(head.First("Upgrade"), "websocket", StringComparison.OrdinalIgnoreCase)
                 || (head.First("Connection") ?? "").IndexOf("upgrade", StringComparison.OrdinalIgnoreCase) < 0)
-                throw new SocketIoConnectFailedException($"The server at {endpoint ?? Endpoint(uri)} answered 101 without upgrading to WebSocket.");
+                throw new SocketIoConnectFailedException($"The server at {Endpoint(uri)} answered 101 without upgrading to WebSocket.");
             if (head.First("Sec-WebSocket-Accept") != AcceptFor(key))
-                throw new SocketIoConnectFailedException($"The server at {endpoint ?? Endpoint(uri)} answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept.");
+                throw new SocketIoConnectFailedException($"The server at {Endpoint(uri)} answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept.");
             if (!string.IsNullOrEmpty(head.First("Sec-WebSocket-Extensions")))
-                throw new SocketIoConnectFailedException($"The server at {endpoint ?? Endpoint(uri)} accepted a WebSocket extension nobody asked for.");
+                throw new SocketIoConnectFailedException($"The server at {Endpoint(uri)} accepted a WebSocket extension nobody asked for.");
         }
 
         private static async Task<string> ReadBodyExcerptAsync(ResponseHead head, Stream stream, CancellationToken cancellationToken)
@@ -304,12 +305,6 @@ namespace SocketIo.Core.EngineIo.WebSockets
             {
                 var buffer = Interlocked.Exchange(ref _buffer, null);
                 if (buffer != null) ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            public IEnumerable<string> All(string name)
-            {
-                foreach (var header in Headers)
-                    if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase)) yield return header.Value;
             }
         }
     }
