@@ -128,30 +128,24 @@ namespace SocketIo.Core.SocketIo
         /// <summary>The socket holding <paramref name="nsp"/>'s slot. Under <see cref="_gate"/>.</summary>
         private bool TryGetSocketLocked(string nsp, out NamespaceSocket socket)
         {
-            foreach (var candidate in _sockets)
-            {
-                if (string.Equals(candidate.Namespace, nsp, StringComparison.Ordinal))
-                {
-                    socket = candidate;
-                    return true;
-                }
-            }
-            socket = null!;
-            return false;
+            int index = IndexOfSocketLocked(nsp);
+            socket = index >= 0 ? _sockets[index] : null!;
+            return index >= 0;
         }
 
         /// <summary>Gives <paramref name="socket"/> its namespace's slot (replacing the holder, in place). Under <see cref="_gate"/>.</summary>
         private void SetSocketLocked(NamespaceSocket socket)
         {
+            int index = IndexOfSocketLocked(socket.Namespace);
+            if (index >= 0) _sockets[index] = socket;
+            else _sockets.Add(socket);
+        }
+
+        private int IndexOfSocketLocked(string nsp)
+        {
             for (int i = 0; i < _sockets.Count; i++)
-            {
-                if (string.Equals(_sockets[i].Namespace, socket.Namespace, StringComparison.Ordinal))
-                {
-                    _sockets[i] = socket;
-                    return;
-                }
-            }
-            _sockets.Add(socket);
+                if (string.Equals(_sockets[i].Namespace, nsp, StringComparison.Ordinal)) return i;
+            return -1;
         }
 
         private static void ValidateNamespace(string nsp)
