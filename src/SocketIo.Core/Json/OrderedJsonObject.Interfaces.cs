@@ -30,11 +30,13 @@ namespace SocketIo.Core.Json
         // The generic dictionaries' contract: a missing key throws (the public indexer and IDictionary's return null).
         object? IDictionary<string, object?>.this[string key]
         {
-            get => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"The key '{key}' is not in the object.");
+            get => ValueOrThrow(key);
             set => this[key] = value;
         }
 
-        object? IReadOnlyDictionary<string, object?>.this[string key] =>
+        object? IReadOnlyDictionary<string, object?>.this[string key] => ValueOrThrow(key);
+
+        private object? ValueOrThrow(string key) =>
             TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"The key '{key}' is not in the object.");
 
         object? IDictionary.this[object key]
