@@ -55,7 +55,7 @@ namespace SocketIo.Core.EngineIo
         /// <remarks>Created on first use: a container is ~1 KB, and most connections never see a cookie.</remarks>
         public CookieContainer Cookies
         {
-            get => Volatile.Read(ref _cookies) ?? Interlocked.CompareExchange(ref _cookies, new CookieContainer(), null) ?? _cookies!;
+            get => LazyInitializer.EnsureInitialized(ref _cookies!);
             set => Volatile.Write(ref _cookies, value);
         }
 
@@ -109,10 +109,10 @@ namespace SocketIo.Core.EngineIo
 
         /// <summary>Private trust anchors: when not empty, the server's chain must end at one of these certificates
         /// (instead of the system's roots); the host name and validity are still checked.</summary>
-        public X509Certificate2Collection CertificateAuthorities => Created(ref _certificateAuthorities);
+        public X509Certificate2Collection CertificateAuthorities => LazyInitializer.EnsureInitialized(ref _certificateAuthorities!);
 
         /// <summary>Client certificates offered for TLS client authentication (they need their private key).</summary>
-        public X509Certificate2Collection ClientCertificates => Created(ref _clientCertificates);
+        public X509Certificate2Collection ClientCertificates => LazyInitializer.EnsureInitialized(ref _clientCertificates!);
 
         /// <summary>True when any certificate authority was given (without creating the collection).</summary>
         internal bool HasCertificateAuthorities => Volatile.Read(ref _certificateAuthorities)?.Count > 0;
@@ -133,9 +133,6 @@ namespace SocketIo.Core.EngineIo
         internal bool Allows(EngineTransports transport) => (Transports & transport) != 0;
 
         internal string EffectiveUserAgent => UserAgent ?? DefaultUserAgent;
-
-        private static X509Certificate2Collection Created(ref X509Certificate2Collection? field) =>
-            Volatile.Read(ref field) ?? Interlocked.CompareExchange(ref field, new X509Certificate2Collection(), null) ?? field!;
 
         public Uri BuildWebSocketUri(string? sid) =>
             BuildUri(IsSecure ? "wss" : "ws", "websocket", sid, timestamp: TimestampRequests == true);

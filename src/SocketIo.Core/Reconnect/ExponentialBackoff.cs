@@ -28,7 +28,7 @@ namespace SocketIo.Core.Reconnect
             double baseMs = Delay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts, 62));
             if (RandomizationFactor > 0 && RandomizationFactor <= 1)
             {
-                var random = _random ?? System.Threading.Interlocked.CompareExchange(ref _random, new Random(), null) ?? _random!;
+                var random = System.Threading.LazyInitializer.EnsureInitialized(ref _random!);
                 double r;
                 lock (random) r = random.NextDouble();
                 double deviation = Math.Floor(r * RandomizationFactor * baseMs);
