@@ -19,6 +19,7 @@ namespace SocketIo.Bench
     /// "RESULT {json}" (same fields and definitions as bench/node-client.js):
     ///   CoreDriver --url http://127.0.0.1:PORT --scenario flood|ack|sink|binary|connect|many [--transport websocket|polling]
     ///              [--n N] [--warmup N] [--size BYTES] [--rate EV_PER_S] [--parallel N] [--idle-ms MS] [--timeout-sec S]
+    ///              [--release-attachments yes|no]   binary: give each event's buffer back (IncomingEvent.ReleaseAttachments)
     ///   CoreDriver --probe-transport polling      prints "yes" when the core can be told to use that transport
     /// The handlers do what a user's would and no more: count, read the payload's timestamp, store a latency.
     /// </summary>
@@ -131,6 +132,7 @@ namespace SocketIo.Bench
                 bytes += ((byte[])e.Arguments[0]!).Length;
                 var meta = (IDictionary)e.Arguments[1]!;
                 latencies[count] = received + clock.Offset - Convert.ToDouble(meta["t"], CultureInfo.InvariantCulture);
+                if (_settings.ReleaseAttachments) e.ReleaseAttachments(); // done with the buffer: the client may reuse it
                 if (++count == n) done.TrySetResult(true);
             };
             var phase = Phase.Start();
@@ -420,6 +422,7 @@ namespace SocketIo.Bench
             public int Parallel { get; private set; } = 50;
             public int IdleMs { get; private set; } = 2000;
             public int TimeoutSec { get; private set; } = 300;
+            public bool ReleaseAttachments { get; private set; }
 
             public static Settings Parse(string[] args)
             {
@@ -441,6 +444,9 @@ namespace SocketIo.Bench
                         case "--parallel": s.Parallel = Int(); break;
                         case "--idle-ms": s.IdleMs = Int(); break;
                         case "--timeout-sec": s.TimeoutSec = Int(); break;
+                        case "--release-attachments":
+                            s.ReleaseAttachments = value == "yes" ? true : value == "no" ? false : throw new ArgumentException("--release-attachments takes yes or no");
+                            break;
                         default: throw new ArgumentException($"unknown argument {args[i]}");
                     }
                 }

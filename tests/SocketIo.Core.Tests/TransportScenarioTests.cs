@@ -117,6 +117,32 @@ namespace SocketIo.Core.Tests
             Assert.Equal(new object?[] { text }, await client.EmitWithAckAsync("echo-ack", text));
             Assert.Equal(bytes, Assert.Single(await client.EmitWithAckAsync("echo-ack", bytes)));
         }
+
+        [Fact]
+        public async Task ReleasedAttachmentArraysCarryLaterAttachmentsOfTheSameLength()
+        {
+            using var client = await ConnectAsync();
+            int length = _expected == "websocket" ? 100_003 : 100_009; // lengths no other test uses: the pool is process-wide
+            byte[] Payload(int seed) => Enumerable.Range(0, length).Select(i => (byte)(i * seed + 1)).ToArray();
+
+            await client.EmitAsync("echo", Payload(3), new byte[] { 1, 2 });
+            var first = await client.Events.NextAsync("echo");
+            var kept = Assert.IsType<byte[]>(first.Arguments[0]);
+            Assert.Equal(Payload(3), kept);
+            first.ReleaseAttachments();
+            first.ReleaseAttachments(); // only the first call gives anything back
+
+            await client.EmitAsync("echo", Payload(5));
+            var second = await client.Events.NextAsync("echo");
+            Assert.Same(kept, second.Arguments[0]); // the next attachment of that length arrived in the released array
+            Assert.Equal(Payload(5), kept);
+
+            await client.EmitAsync("echo", Payload(7)); // the second event was not released: a new array, the old one untouched
+            var third = await client.Events.NextAsync("echo");
+            Assert.NotSame(kept, third.Arguments[0]);
+            Assert.Equal(Payload(7), third.Arguments[0]);
+            Assert.Equal(Payload(5), kept);
+        }
     }
 
     public sealed class PollingScenarioTests : TransportScenarioTests, IClassFixture<DefaultServerFixture>

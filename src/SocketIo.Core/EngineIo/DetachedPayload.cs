@@ -20,9 +20,9 @@ namespace SocketIo.Core.EngineIo
         // .NET 5+: an array the reads overwrite whole anyway needs no zeroing (1 MiB of memset per event otherwise).
         private static readonly Func<int, byte[]> NewArray = CreateAllocator();
 
-        /// <summary>A new array for a message of <paramref name="length"/> bytes, not zeroed where the runtime allows it:
-        /// it must be filled whole before anyone sees it.</summary>
-        public static byte[] Allocate(int length) => NewArray(length);
+        /// <summary>An array for a message of <paramref name="length"/> bytes: one a receiver gave back, else a new one,
+        /// not zeroed where the runtime allows it. Either way it must be filled whole before anyone sees it.</summary>
+        public static byte[] Allocate(int length) => RecycledArrays.TryTake(length) ?? NewArray(length);
 
         public static void Offer(byte[] array) => _offered = array;
 

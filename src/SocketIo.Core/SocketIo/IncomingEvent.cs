@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using SocketIo.Core.EngineIo;
 
 namespace SocketIo.Core.SocketIo
 {
@@ -10,9 +11,10 @@ namespace SocketIo.Core.SocketIo
     {
         private readonly Func<long, IReadOnlyList<object?>, Task>? _sendAck;
         private int _acknowledged;
+        private IReadOnlyList<byte[]>? _attachments;
 
         internal IncomingEvent(string eventName, string nsp, object?[] arguments, DateTime receivedAt, long? ackId,
-            Func<long, IReadOnlyList<object?>, Task>? sendAck)
+            Func<long, IReadOnlyList<object?>, Task>? sendAck, IReadOnlyList<byte[]>? attachments = null)
         {
             EventName = eventName;
             Namespace = nsp;
@@ -20,6 +22,7 @@ namespace SocketIo.Core.SocketIo
             ReceivedAt = receivedAt;
             AckId = ackId;
             _sendAck = sendAck;
+            _attachments = attachments; // the arrays the client made for its binary attachments, which it may reuse
         }
 
         public string EventName { get; }
@@ -35,6 +38,22 @@ namespace SocketIo.Core.SocketIo
         public long? AckId { get; }
         public bool AckRequested => AckId != null;
         public bool Acknowledged => Volatile.Read(ref _acknowledged) != 0;
+
+        /// <summary>
+        /// Gives the arrays this event's binary attachments (the <c>byte[]</c> values in <see cref="Arguments"/>)
+        /// arrived in back to the client, which may read later attachments of the same length into them instead of
+        /// allocating new ones: a stream of large binary events then costs no garbage collections. Optional - without
+        /// it the arrays are the garbage collector's, as usual. Call it only when nothing uses them any more (no other
+        /// handler of this event, nothing you passed them to): from then on their contents change without notice.
+        /// Only the first call does anything; events without attachments (and events the msgpack parser decoded, whose
+        /// binary values are not pooled) ignore it.
+        /// </summary>
+        public void ReleaseAttachments()
+        {
+            var attachments = Interlocked.Exchange(ref _attachments, null);
+            if (attachments == null) return;
+            foreach (var array in attachments) RecycledArrays.Return(array);
+        }
 
         /// <summary>Sends the acknowledgement the server asked for. Only once; only when it asked.</summary>
         public Task AcknowledgeAsync(IReadOnlyList<object?> arguments)

@@ -70,7 +70,7 @@ namespace SocketIo.Core.SocketIo
                 }
             }
             var incoming = new IncomingEvent(name, Namespace, arguments, receivedAt, packet.Id,
-                packet.Id == null ? null : SendAckAsync)
+                packet.Id == null ? null : SendAckAsync, packet.Attachments)
             {
                 Offset = offset,
             };

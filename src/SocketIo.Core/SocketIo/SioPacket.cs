@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace SocketIo.Core.SocketIo
 {
@@ -49,6 +50,7 @@ namespace SocketIo.Core.SocketIo
                 _arguments = value;
                 EventName = null;
                 EventArguments = null;
+                Attachments = null;
             }
         }
 
@@ -57,11 +59,15 @@ namespace SocketIo.Core.SocketIo
         internal string? EventName { get; private set; }
         internal object?[]? EventArguments { get; private set; }
 
-        internal void SetEvent(string name, object?[] arguments)
+        /// <summary>The arrays the decoder made for the event's binary attachments (the receiver may give them back).</summary>
+        internal IReadOnlyList<byte[]>? Attachments { get; private set; }
+
+        internal void SetEvent(string name, object?[] arguments, IReadOnlyList<byte[]>? attachments)
         {
             _arguments = null;
             EventName = name;
             EventArguments = arguments;
+            Attachments = attachments;
         }
 
         /// <summary>CONNECT: the reply object; CONNECT_ERROR: its data; DISCONNECT: a payload some servers add.</summary>

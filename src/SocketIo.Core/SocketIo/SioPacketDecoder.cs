@@ -96,7 +96,7 @@ namespace SocketIo.Core.SocketIo
             if (_pending == null) throw new SocketIoProtocolException("A binary message arrived that no packet announced.");
             var pending = _pending;
             // A large message the transport read into an array of its own is kept as it is (no copy).
-            pending.Attachments.Add(DetachedPayload.TryTake(data, out var detached) ? detached : data.ToArray());
+            pending.Attachments.Add(DetachedPayload.TryTake(data, out var detached) ? detached : Copy(data.Span));
             if (pending.Attachments.Count < pending.Expected) return null;
             _pending = null;
             Complete(pending.Packet, pending.Json, pending.Attachments);
@@ -135,7 +135,7 @@ namespace SocketIo.Core.SocketIo
                 case SioPacketType.BinaryEvent:
                     var arguments = JsonValueReader.ReadEvent(json, _factory, attachments, out bool empty, out object? first);
                     if (empty) throw new SocketIoProtocolException("An EVENT packet with an empty array.");
-                    packet.SetEvent(EventName(first), arguments);
+                    packet.SetEvent(EventName(first), arguments, attachments);
                     break;
                 default:
                     packet.Arguments = JsonValueReader.ReadArray(json, _factory, attachments);
@@ -145,6 +145,16 @@ namespace SocketIo.Core.SocketIo
         }
 
         [MethodImpl(HotPath.Optimize)]
+        /// <summary>An attachment of its own for <paramref name="data"/>: a large one in an array a receiver gave back
+        /// when there is one of that length.</summary>
+        private static byte[] Copy(ReadOnlySpan<byte> data)
+        {
+            if (data.Length < DetachedPayload.Threshold) return data.ToArray();
+            var copy = DetachedPayload.Allocate(data.Length);
+            data.CopyTo(copy);
+            return copy;
+        }
+
         private static string EventName(object? first)
         {
             switch (first)
