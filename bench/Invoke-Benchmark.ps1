@@ -107,6 +107,7 @@ else {
 
 # ---- rows: what is measured, by whom ----
 $releaseClient = 'core + ReleaseAttachments'
+$lohClient = 'core, host sets DOTNET_GCLOHThreshold=0x300000'
 # Kind: node | core | pwsh. Args go to the client (PollingArgs instead over polling: an ack round trip over polling
 # takes milliseconds, 1 MiB binary goes as base64); AnyTransport rows run once per run, without a server.
 $AllRows = @(
@@ -129,6 +130,8 @@ $AllRows = @(
     # The same handler, which then gives each buffer back (IncomingEvent.ReleaseAttachments): what a core user who does
     # not keep the payload can do, so the client reads the next one into it instead of a new large-object-heap array.
     @{ Id = 'binary'; Label = 'binary 1 MiB'; Client = $releaseClient; Kind = 'core'; Args = @('--scenario', 'binary', '--n', $S.Binary, '--warmup', $S.BinaryWarm, '--release-attachments', 'yes'); PollingArgs = @('--scenario', 'binary', '--n', $S.PollingBinary, '--warmup', $S.BinaryWarm, '--release-attachments', 'yes') }
+    # The plain handler in a host that raised the GC's large object threshold (bench/README: "Binary and the large object heap").
+    @{ Id = 'binary'; Label = 'binary 1 MiB'; Client = $lohClient; Kind = 'core'; Env = @{ DOTNET_GCLOHThreshold = '0x300000' }; Args = @('--scenario', 'binary', '--n', $S.Binary, '--warmup', $S.BinaryWarm); PollingArgs = @('--scenario', 'binary', '--n', $S.PollingBinary, '--warmup', $S.BinaryWarm) }
     @{ Id = 'connect'; Label = 'connect'; Client = 'node'; Kind = 'node'; Args = @('--scenario', 'connect', '--n', $S.Connect, '--warmup', $S.ConnectWarm) }
     @{ Id = 'connect'; Label = 'connect'; Client = 'core'; Kind = 'core'; Args = @('--scenario', 'connect', '--n', $S.Connect, '--warmup', $S.ConnectWarm) }
     @{ Id = 'connect'; Label = 'connect'; Client = 'pwsh Connect-/Disconnect-SocketIo loop'; Kind = 'pwsh'; Args = @('-Scenario', 'connect', '-N', $S.PwshConnect, '-Warmup', $S.PwshConnectWarm) }
@@ -170,8 +173,9 @@ if (-not $FromJson -and $Client -contains 'core' -and -not (Test-Path $DriverDll
 
 # ---- running one client ----
 function Invoke-Client {
-    param([string] $Kind, [object[]] $Arguments, [string] $Url, [string] $TransportName, [int] $TimeoutSec)
+    param([string] $Kind, [object[]] $Arguments, [string] $Url, [string] $TransportName, [int] $TimeoutSec, [hashtable] $Environment)
     $info = [Diagnostics.ProcessStartInfo]::new()
+    if ($Environment) { foreach ($name in $Environment.Keys) { $info.Environment[$name] = $Environment[$name] } }
     $list = [Collections.Generic.List[string]]::new()
     switch ($Kind) {
         'node' {
@@ -265,7 +269,7 @@ for ($run = 1; $run -le $Runs -and -not $FromJson; $run++) {
                         $url = $server.Uri
                     }
                     $arguments = ($t -eq 'polling' -and $row.ContainsKey('PollingArgs')) ? $row.PollingArgs : $row.Args
-                    $r = Invoke-Client -Kind $row.Kind -Arguments $arguments -Url $url -TransportName ($any ? 'websocket' : $t) -TimeoutSec $S.TimeoutSec
+                    $r = Invoke-Client -Kind $row.Kind -Arguments $arguments -Url $url -TransportName ($any ? 'websocket' : $t) -TimeoutSec $S.TimeoutSec -Environment ($row.ContainsKey('Env') ? $row.Env : $null)
                 }
                 finally { if ($server) { Stop-NodeServer $server } }
             }
