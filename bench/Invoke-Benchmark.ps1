@@ -302,7 +302,7 @@ function Get-Prop($Object, [string] $Name) {
 # Per-run derived figures, so the medians are medians of the same definition.
 function Get-Derived($r, [string] $Id) {
     $d = @{}
-    foreach ($name in 'rate', 'p50', 'p99', 'peakRssMB', 'threads', 'memPerConnKB', 'memPerConnAggressiveKB', 'managedPerConnKB', 'importMs', 'connectSeconds', 'idleCpuPercent', 'sleepIdleCpuPercent', 'lost', 'dropped', 'maxQueued') {
+    foreach ($name in 'rate', 'p50', 'p99', 'peakRssMB', 'threads', 'memPerConnKB', 'memPerConnAggressiveKB', 'managedPerConnKB', 'importMs', 'connectSeconds', 'idleCpuPercent', 'sleepIdleCpuPercent', 'lost', 'dropped', 'maxQueued', 'inProcP50') {
         $v = Get-Prop $r $name
         if ($null -ne $v) { $d[$name] = [double]$v }
     }
@@ -399,6 +399,7 @@ foreach ($e in $table) {
     if ($null -ne (Get-Cell $e 'memPerConnAggressiveKB')) { $notes.Add(('{0:0.0} KB RSS/conn after an aggressive GC ({1:0.0} KB managed)' -f $e.memPerConnAggressiveKB, $e.managedPerConnKB)) }
     if ($e.Id -eq 'import') { $rate = ('{0:0} ms' -f $e.importMs) }
     if ($null -ne (Get-Cell $e 'maxQueued')) { $notes.Add("dispatch queue up to $(Format-Number $e.maxQueued)") }
+    if ($null -ne (Get-Cell $e 'inProcP50')) { $notes.Add("read->handler p50 $(Format-Number $e.inProcP50 3) ms") }
     if ($null -ne (Get-Cell $e 'idleCpuPercent')) { $notes.Add(('idle CPU {0:0.0} %' -f $e.idleCpuPercent)) }
     if ($null -ne (Get-Cell $e 'sleepIdleCpuPercent')) { $notes.Add(('in Start-Sleep {0:0.0} %' -f $e.sleepIdleCpuPercent)) }
     if ((Get-Cell $e 'lost') -gt 0) { $notes.Add("lost $(Format-Number $e.lost)") }

@@ -88,6 +88,7 @@ namespace SocketIo.Bench
             var (manager, socket) = await ConnectAsync(("scenario", "flood"), ("n", Str(n)), ("size", Str(_settings.Size > 0 ? _settings.Size : 64)), ("rate", Str(_settings.Rate)));
             var clock = await SyncClockAsync(socket);
             var latencies = new double[n];
+            var inProcess = new double[n];
             int count = 0, maxQueued = 0;
             var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             socket.EventReceived += e =>
@@ -96,6 +97,7 @@ namespace SocketIo.Bench
                 double received = NowMs();
                 var data = (IDictionary)e.Arguments[0]!;
                 latencies[count] = received + clock.Offset - Convert.ToDouble(data["t"], CultureInfo.InvariantCulture);
+                inProcess[count] = (DateTime.UtcNow - e.ReceivedAt).TotalMilliseconds; // decoded -> handler: the part inside this process
                 // Diagnostic: events decoded and waiting for the dispatcher (a backlog inside the process).
                 if ((count & 255) == 0) maxQueued = Math.Max(maxQueued, manager.Dispatcher.Pending);
                 if (++count == n) done.TrySetResult(true);
@@ -110,6 +112,8 @@ namespace SocketIo.Bench
                 Result["unit"] = "ev/s";
                 Latency(latencies);
                 Result["maxQueued"] = maxQueued;
+                Array.Sort(inProcess);
+                Result["inProcP50"] = inProcess[n / 2];
                 Result["clockOffsetMs"] = clock.Measured;
                 Result["sharedClock"] = clock.Shared;
             }

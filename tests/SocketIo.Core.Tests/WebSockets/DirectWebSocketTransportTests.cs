@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -148,8 +149,8 @@ namespace SocketIo.Core.Tests.WebSockets
         [Fact]
         public async Task AFloodOfSmallWritesArrivesWholeAndInOrderWithItsPingsAnswered()
         {
-            // Many small writes in a row make the receive loop's reads small and quick, so it coalesces them (waits a
-            // timer tick before reading): nothing may be lost, reordered or left unanswered meanwhile.
+            // Many small writes in a row, pings among them, read in whatever batches they come: nothing may be lost,
+            // reordered or left unanswered (coalesced reads: AFloodReadInBatchesArrivesWholeWithItsTail).
             using var server = new Scripted();
             var (transport, _, packets, _) = Create(server.Port);
             using (transport)
@@ -175,10 +176,11 @@ namespace SocketIo.Core.Tests.WebSockets
         }
 
         [Fact]
-        public async Task ALoneMessageAfterAFloodArrivesAtOnce()
+        public async Task AFloodReadInBatchesArrivesWholeWithItsTail()
         {
-            // A flood makes the loop coalesce, which raises the socket's low-water mark (Linux) while it does: the end of
-            // the flood and a lone message after it, far below the mark, must still be read as they come.
+            // A sender that keeps the socket trickling (1 KB every 50 us) makes the reads small and quick, so the loop
+            // coalesces: its reads wait for the socket's low-water mark (64 KB) instead. The flood's last frames, far
+            // below the mark, and lone messages after it must still arrive: a timer lowers the mark.
             using var server = new Scripted();
             var (transport, _, packets, _) = Create(server.Port);
             using (transport)
@@ -186,13 +188,22 @@ namespace SocketIo.Core.Tests.WebSockets
                 using var tcp = await UpgradeAsync(server, transport);
                 tcp.NoDelay = true;
                 var stream = tcp.GetStream();
-                var padding = new string('x', 100);
-                const int count = 5000;
-                for (int i = 0; i < count; i++) await stream.WriteAsync(Frame(1, Encoding.UTF8.GetBytes("4" + i + padding)));
-                AssertArriveInOrder(packets, count, i => "Message:" + i + padding);
+                var padding = new string('x', 90);
+                long armedBefore = SocketLowWater.ArmedWaits;
+                int sent = 0;
+                var clock = Stopwatch.StartNew();
+                while (clock.ElapsedMilliseconds < 200 || (SocketLowWater.ArmedWaits == armedBefore && clock.ElapsedMilliseconds < 5000))
+                {
+                    var chunk = new List<byte>();
+                    for (int k = 0; k < 10; k++) chunk.AddRange(Frame(1, Encoding.UTF8.GetBytes("4" + sent++ + padding)));
+                    stream.Write(chunk.ToArray());
+                    long due = clock.ElapsedTicks + Stopwatch.Frequency / 20000;
+                    while (clock.ElapsedTicks < due) Thread.SpinWait(20); // pacing the sender, not waiting for a result
+                }
+                Assert.True(SocketLowWater.ArmedWaits > armedBefore, "the flood was never read in batches: coalescing was not exercised");
+                AssertArriveInOrder(packets, sent, i => "Message:" + i + padding);
                 for (int lone = 0; lone < 3; lone++)
                 {
-                    await Task.Delay(20);
                     await stream.WriteAsync(Frame(1, Encoding.UTF8.GetBytes("4lone" + lone)));
                     Assert.True(packets.TryTake(out var packet, TimeSpan.FromSeconds(1)), $"lone message {lone} did not arrive within 1 s");
                     Assert.Equal("Message:lone" + lone, packet);
