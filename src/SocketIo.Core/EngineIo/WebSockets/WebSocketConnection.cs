@@ -35,7 +35,8 @@ namespace SocketIo.Core.EngineIo.WebSockets
         // saturated flood: p50 2.5 ms with 64 KB or 32 KB, 0.23-0.33 vs 0.29-0.49 CPU-s/100k; 16 KB or 8 KB: no lower p50).
         private const int CoalescedBufferBytes = 64 * 1024;
         private const int StayCoalescedBytes = 8 * 1024; // less than this per wait (~60k small events/s): not worth waiting
-        private const int SmallWaitsToStop = 2; // one short wait is a stall of the sender, not the end of the flood
+        private const int SmallSpansToStop = 2; // one slow span is a stall of the sender, not the end of the flood
+        private static readonly long RateSpanTicks = Stopwatch.Frequency / 200; // 5 ms: at least one timer tick here
         private static readonly long QuickReadTicks = Stopwatch.Frequency / 5000; // 200 µs
         private static readonly long StreakTicks = Stopwatch.Frequency / 1000; // 1 ms
         // Windows' timers tick every ~15 ms, too long to hold a flood in the socket's buffer: no coalescing there; and
@@ -147,7 +148,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
             int count = 0;
             bool filled = false;
             int quickReads = 0;
-            int smallWaits = 0;
+            int smallSpans = 0;
             bool coalescing = false;
             int growTo = 0;
             long streakStarted = 0, streakBytes = 0;
@@ -217,18 +218,22 @@ namespace SocketIo.Core.EngineIo.WebSockets
                     int read = await StreamReads.ReadAsync(_stream, buffer, count, buffer.Length - count).ConfigureAwait(false);
                     if (read == 0) throw new EndOfStreamException("The server closed the connection without a WebSocket close frame.");
                     filled = count + read == buffer.Length;
-                    if (waitInRead && _lowWater!.DisarmTail())
-                    {
-                        // The tick ended the wait: whatever came is a whole wait's worth (else the batch ended it).
-                        if (Stopwatch.GetTimestamp() - started > CoarseWaitTicks) coalescing = false;
-                    }
-                    else if (waitInRead) waited = false;
+                    // The timer ended the wait, and late: a starved timer ends coalescing (see CoarseWaitTicks).
+                    if (waitInRead && _lowWater!.DisarmTail() && Stopwatch.GetTimestamp() - started > CoarseWaitTicks) coalescing = false;
                     if (coalescing)
                     {
-                        // Little came in whole waits, twice in a row: not a flood (any more). A full buffer: read on, no
-                        // wait, meanwhile (what that read brings says nothing about the flood's rate).
-                        if (waited) smallWaits = count + read < StayCoalescedBytes ? smallWaits + 1 : 0;
-                        if (smallWaits >= SmallWaitsToStop) coalescing = false;
+                        // Go on while the flood keeps its rate, measured over spans of a timer tick or more (one read
+                        // says little: it may have found data at once, or filled the buffer); below it in two spans in a
+                        // row: not a flood (any more).
+                        streakBytes += read;
+                        long span = Stopwatch.GetTimestamp() - streakStarted;
+                        if (span >= RateSpanTicks)
+                        {
+                            smallSpans = streakBytes * CoalesceWaitMs * StreakTicks < (long)StayCoalescedBytes * span ? smallSpans + 1 : 0;
+                            streakStarted += span;
+                            streakBytes = 0;
+                            if (smallSpans >= SmallSpansToStop) coalescing = false;
+                        }
                         quickReads = 0;
                     }
                     else if (!filled && Stopwatch.GetTimestamp() - started < QuickReadTicks)
@@ -244,11 +249,13 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         long streak = Stopwatch.GetTimestamp() - streakStarted;
                         coalescing = FineTimers && quickReads >= QuickReadsToCoalesce && streak >= StreakTicks
                             && streakBytes * CoalesceWaitMs * StreakTicks >= (long)StayCoalescedBytes * streak;
-                        smallWaits = 0;
-                        if (coalescing && buffer.Length < CoalescedBufferBytes)
+                        if (coalescing)
                         {
+                            smallSpans = 0;
+                            streakStarted += streak; // from now on the span whose rate decides whether to go on
+                            streakBytes = 0;
                             // After this parse (which keeps the bytes of an incomplete frame at the front).
-                            growTo = CoalescedBufferBytes;
+                            if (buffer.Length < CoalescedBufferBytes) growTo = CoalescedBufferBytes;
                         }
                     }
                     else quickReads = 0;
