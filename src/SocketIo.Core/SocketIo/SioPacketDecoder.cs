@@ -144,7 +144,6 @@ namespace SocketIo.Core.SocketIo
             }
         }
 
-        [MethodImpl(HotPath.Optimize)]
         /// <summary>An attachment of its own for <paramref name="data"/>: a large one in an array a receiver gave back
         /// when there is one of that length.</summary>
         private static byte[] Copy(ReadOnlySpan<byte> data)
@@ -155,6 +154,7 @@ namespace SocketIo.Core.SocketIo
             return copy;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static string EventName(object? first)
         {
             switch (first)
