@@ -229,7 +229,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         long span = Stopwatch.GetTimestamp() - streakStarted;
                         if (span >= RateSpanTicks)
                         {
-                            smallSpans = streakBytes * CoalesceWaitMs * StreakTicks < (long)StayCoalescedBytes * span ? smallSpans + 1 : 0;
+                            smallSpans = AtFloodRate(streakBytes, span) ? 0 : smallSpans + 1;
                             streakStarted += span;
                             streakBytes = 0;
                             if (smallSpans >= SmallSpansToStop) coalescing = false;
@@ -247,8 +247,7 @@ namespace SocketIo.Core.EngineIo.WebSockets
                         // For a millisecond on end, and at a flood's rate (what a wait must bring to go on waiting):
                         // a paced sender (bursts with gaps, or a loop running behind one) never coalesces.
                         long streak = Stopwatch.GetTimestamp() - streakStarted;
-                        coalescing = FineTimers && quickReads >= QuickReadsToCoalesce && streak >= StreakTicks
-                            && streakBytes * CoalesceWaitMs * StreakTicks >= (long)StayCoalescedBytes * streak;
+                        coalescing = FineTimers && quickReads >= QuickReadsToCoalesce && streak >= StreakTicks && AtFloodRate(streakBytes, streak);
                         if (coalescing)
                         {
                             smallSpans = 0;
@@ -325,6 +324,10 @@ namespace SocketIo.Core.EngineIo.WebSockets
                 // The server may have closed the TCP connection right after its close frame.
             }
         }
+
+        /// <summary>True when <paramref name="bytes"/> in <paramref name="ticks"/> come at a flood's rate: what a wait must
+        /// bring (StayCoalescedBytes per CoalesceWaitMs) to be worth waiting for; the rule for starting and for going on.</summary>
+        private static bool AtFloodRate(long bytes, long ticks) => bytes * CoalesceWaitMs * StreakTicks >= (long)StayCoalescedBytes * ticks;
 
         private static byte[] Resize(byte[] buffer, int count, int size)
         {
